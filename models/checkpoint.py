@@ -1,0 +1,38 @@
+"""Safetensors checkpoints with their manifest: save, load, rebuild — never unpickle anything."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors.torch import load_file, save_file
+
+from models.networks import build_network
+from models.registry import ModelInfo, read_manifest
+
+
+def save_model(folder: Path, manifest: dict[str, Any], state_dict: dict[str, torch.Tensor]) -> Path:
+    """Write <id>.safetensors (manifest in its metadata) and <id>.json; returns the manifest path."""
+    folder.mkdir(parents=True, exist_ok=True)
+    model_id = manifest["id"]
+    tensors = {k: v.detach().to("cpu").contiguous() for k, v in state_dict.items()}
+    save_file(tensors, str(folder / f"{model_id}.safetensors"), metadata={"atelier": json.dumps(manifest)})
+    manifest_path = folder / f"{model_id}.json"
+    manifest_path.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+    return manifest_path
+
+
+def load_network(info: ModelInfo, device: torch.device | str = "cpu") -> torch.nn.Module:
+    """Rebuild the network from its config and load its weights, ready for inference."""
+    if info.weights_path is None or not info.weights_path.is_file():
+        raise FileNotFoundError(f"weights of model {info.id!r} are missing: {info.weights_path}")
+    net = build_network(info.architecture, info.config)
+    state = load_file(str(info.weights_path), device="cpu")
+    net.load_state_dict(state, strict=True)
+    return net.to(device).eval().requires_grad_(False)
+
+
+def load_manifest(path: Path) -> ModelInfo:
+    return read_manifest(path)

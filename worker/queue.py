@@ -1,0 +1,105 @@
+"""The job queue the web app submits to: an in-process thread pool (embedded) or Celery over Redis.
+
+Both run worker.tasks.run_job; the app never imports torch through this module.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import Protocol
+
+from atelier.errors import QueueUnavailable
+from worker.runtime import ModelCache
+from worker.store import Store
+
+log = logging.getLogger(__name__)
+
+
+class JobQueue(Protocol):
+    def submit(self, job_id: str) -> None: ...
+    def depth(self) -> int: ...
+    def ready(self) -> bool: ...
+    def close(self) -> None: ...
+
+
+class EmbeddedQueue:
+    """Background worker threads inside the app process. Job records are on disk, so jobs left queued or
+    running by a previous process are picked up again at start (`recover`)."""
+
+    def __init__(self, store: Store, models: ModelCache, *, workers: int = 1) -> None:
+        self.store = store
+        self.models = models
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="atelier-job")
+        self._pending = 0
+        self._lock = threading.Lock()
+
+    def submit(self, job_id: str) -> None:
+        with self._lock:
+            self._pending += 1
+        self._pool.submit(self._run, job_id)
+
+    def _run(self, job_id: str) -> None:
+        from worker.tasks import run_job  # torch is imported on the first job, not at app start-up
+
+        try:
+            run_job(job_id, store=self.store, models=self.models)
+        except Exception:
+            log.exception("job %s: the embedded worker could not run it", job_id)
+        finally:
+            with self._lock:
+                self._pending -= 1
+
+    def recover(self) -> int:
+        unfinished = [r.id for r in self.store.iter_jobs() if r.status in ("queued", "running")]
+        for job_id in unfinished:
+            self.submit(job_id)
+        if unfinished:
+            log.info("re-queued %d unfinished jobs from the previous run", len(unfinished))
+        return len(unfinished)
+
+    def depth(self) -> int:
+        return self._pending
+
+    def ready(self) -> bool:
+        return not self._pool._shutdown  # noqa: SLF001 — ThreadPoolExecutor has no public flag for this
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+class CeleryQueue:
+    """Publishes the task by name over Redis; the API process needs no task code."""
+
+    def __init__(self, redis_url: str) -> None:
+        import redis
+
+        from worker.celery_app import QUEUE_NAME, TASK_NAME, app
+
+        self._app = app
+        self._task_name = TASK_NAME
+        self._queue = QUEUE_NAME
+        self._redis = redis.Redis.from_url(redis_url, socket_connect_timeout=3, socket_timeout=5)
+
+    def submit(self, job_id: str) -> None:
+        try:
+            self._app.send_task(self._task_name, args=[job_id], queue=self._queue)
+        except Exception as exc:  # kombu raises several connection error types
+            log.warning("could not publish job %s: %s", job_id, exc)
+            raise QueueUnavailable("The job queue is unreachable; try again shortly.") from exc
+
+    def depth(self) -> int:
+        try:
+            return int(self._redis.llen(self._queue))
+        except Exception as exc:
+            raise QueueUnavailable("The job queue is unreachable; try again shortly.") from exc
+
+    def ready(self) -> bool:
+        try:
+            return bool(self._redis.ping())
+        except Exception:
+            return False
+
+    def close(self) -> None:
+        self._redis.close()

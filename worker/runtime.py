@@ -1,0 +1,56 @@
+"""Per-process model cache: each network is loaded once, lazily, on first use, on CUDA when present.
+
+Nothing here runs at import time, so a Celery prefork parent never touches CUDA before it forks.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from atelier.errors import UnknownModel
+from models.registry import ModelInfo, Registry
+
+if TYPE_CHECKING:
+    import torch
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class LoadedModel:
+    info: ModelInfo
+    net: "torch.nn.Module"
+    device: "torch.device"
+
+
+def pick_device(preferred: str | None) -> "torch.device":
+    import torch
+
+    if preferred:
+        return torch.device(preferred)
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+class ModelCache:
+    def __init__(self, registry: Registry, *, device: str | None = None) -> None:
+        self.registry = registry
+        self._device_name = device
+        self._loaded: dict[tuple[str, str], LoadedModel] = {}
+        self._lock = threading.Lock()  # two threads asking for one model load it once
+
+    def get(self, model_id: str) -> LoadedModel:
+        info = self.registry.get(model_id)
+        if info is None:
+            raise UnknownModel(f"unknown model {model_id!r}")
+        key = (info.id, info.version)
+        with self._lock:
+            if key not in self._loaded:
+                from models.checkpoint import load_network
+
+                device = pick_device(self._device_name)
+                log.info("loading model %s v%s on %s", info.id, info.version, device)
+                self._loaded[key] = LoadedModel(info=info, net=load_network(info, device), device=device)
+            return self._loaded[key]

@@ -1,0 +1,95 @@
+"""The task functions. Celery workers and the embedded thread pool both call `run_job` — one code path.
+
+A task is idempotent: it re-reads the job record, returns at once if the job already finished (a redelivered
+message after a crash), and writes results under the request's content address, so running it twice is harmless.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from atelier.errors import AtelierError
+from worker.generate import generate_images
+from worker.records import FINISHED, ImageInfo, JobError, blob_key, utcnow
+from worker.runtime import ModelCache
+from worker.store import Store, cached_result
+
+log = logging.getLogger(__name__)
+
+# A job that takes its worker down this many times is marked failed instead of being redelivered forever.
+MAX_ATTEMPTS = 3
+# Progress writes are throttled: the store is shared, a job may have hundreds of steps.
+PROGRESS_INTERVAL_S = 0.2
+
+
+def run_job(job_id: str, *, store: Store, models: ModelCache) -> None:
+    record = store.get_job(job_id)
+    if record is None:
+        log.warning("job %s: record missing (expired?); nothing to do", job_id)
+        return
+    if record.status in FINISHED:
+        log.info("job %s: already %s; redelivery ignored", job_id, record.status)
+        return
+    if record.attempts >= MAX_ATTEMPTS:
+        store.update_job(job_id, status="failed", finished_at=utcnow(), error=JobError(
+            code="worker_crashed", message=f"The worker stopped {record.attempts} times while running this job."))
+        log.error("job %s: given up after %d attempts", job_id, record.attempts)
+        return
+
+    if _answer_from_cache(store, record.id, record.cache_key):
+        return
+
+    started = time.perf_counter()
+    store.update_job(job_id, status="running", started_at=utcnow(), attempts=record.attempts + 1, progress=0.0)
+    last_write = [0.0]
+
+    def on_progress(fraction: float) -> None:
+        now = time.perf_counter()
+        if fraction < 1.0 and now - last_write[0] < PROGRESS_INTERVAL_S:
+            return
+        last_write[0] = now
+        store.update_job(job_id, progress=round(min(fraction, 0.99), 4))
+
+    device = None
+    try:
+        if record.kind != "generate":
+            raise AtelierError(f"unknown job kind {record.kind!r}", code="unknown_kind")
+        params = record.params
+        model = models.get(params["model"])
+        device = str(model.device)
+        out = generate_images(model, seed=params["seed"], count=params["count"], class_name=params.get("class"),
+                              truncation=params["truncation"], on_progress=on_progress)
+        for image in out.images:
+            store.put_blob(blob_key(record.cache_key, image.index), image.png)
+        store.put_blob(blob_key(record.cache_key, "grid"), out.grid_png)
+        images = [ImageInfo(index=im.index, seed=im.seed, class_name=im.class_name) for im in out.images]
+        # The cache entry is written last: whoever sees it can rely on every blob being there.
+        store.put_cache(record.cache_key, {"images": [im.model_dump(by_alias=True) for im in images]})
+        ms = int((time.perf_counter() - started) * 1000)
+        store.update_job(job_id, status="succeeded", progress=1.0, finished_at=utcnow(), images=images,
+                         device=device, duration_ms=ms)
+        log.info("job %s kind=%s model=%s device=%s ms=%d status=succeeded", job_id, record.kind,
+                 params["model"], device, ms)
+    except AtelierError as exc:
+        _fail(store, job_id, exc.code, exc.message, started, device)
+    except Exception:
+        # A bug, not bad input: log the traceback for us, store a plain message for the user.
+        log.exception("job %s failed unexpectedly", job_id)
+        _fail(store, job_id, "internal", "The job failed unexpectedly; the error has been logged.", started, device)
+
+
+def _answer_from_cache(store: Store, job_id: str, cache_key: str) -> bool:
+    entry = cached_result(store, cache_key)
+    if entry is None:
+        return False
+    store.update_job(job_id, status="succeeded", progress=1.0, cache_hit=True, started_at=utcnow(),
+                     finished_at=utcnow(), images=[ImageInfo.model_validate(im) for im in entry["images"]])
+    log.info("job %s answered from cache", job_id)
+    return True
+
+
+def _fail(store: Store, job_id: str, code: str, message: str, started: float, device: str | None) -> None:
+    ms = int((time.perf_counter() - started) * 1000)
+    store.update_job(job_id, status="failed", finished_at=utcnow(), error=JobError(code=code, message=message),
+                     device=device, duration_ms=ms)
+    log.info("job %s device=%s ms=%d status=failed code=%s", job_id, device, ms, code)
