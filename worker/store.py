@@ -7,6 +7,7 @@ restart of the single process loses nothing.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -15,15 +16,16 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Any, Iterator, Protocol
+from typing import Any, Callable, Iterator, Protocol, TypeVar
 
 import redis
 
-from atelier.errors import UnknownJob
+from atelier.errors import QueueUnavailable, UnknownJob
 from worker.records import JobRecord, blob_key
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
 _SAFE_KEY = re.compile(r"^[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)?$")
 
 
@@ -47,6 +49,19 @@ def _check_key(key: str) -> str:
     return key
 
 
+def _redis_down_is_503(method: Callable[..., T]) -> Callable[..., T]:
+    """Redis unreachable is not a bug: callers get QueueUnavailable (HTTP 503 with Retry-After)."""
+
+    @functools.wraps(method)
+    def wrapper(*args: Any, **kwargs: Any) -> T:
+        try:
+            return method(*args, **kwargs)
+        except redis.ConnectionError as exc:
+            raise QueueUnavailable("The job store (Redis) is unreachable; try again shortly.") from exc
+
+    return wrapper
+
+
 class RedisStore:
     """Everything under `atelier:` keys, each with the result TTL."""
 
@@ -57,13 +72,16 @@ class RedisStore:
     def _job(self, job_id: str) -> str:
         return f"atelier:job:{_check_key(job_id)}"
 
+    @_redis_down_is_503
     def create_job(self, record: JobRecord) -> None:
         self.redis.set(self._job(record.id), record.to_json(), ex=self.ttl)
 
+    @_redis_down_is_503
     def get_job(self, job_id: str) -> JobRecord | None:
         raw = self.redis.get(self._job(job_id))
         return JobRecord.from_json(raw) if raw else None
 
+    @_redis_down_is_503
     def update_job(self, job_id: str, **fields: Any) -> JobRecord:
         key = self._job(job_id)
         # Optimistic transaction: API and worker may both touch a record (e.g. progress vs. a status read).
@@ -82,25 +100,31 @@ class RedisStore:
                 except redis.WatchError:
                     continue
 
+    @_redis_down_is_503
     def iter_jobs(self) -> Iterator[JobRecord]:
         for key in self.redis.scan_iter("atelier:job:*", count=500):
             raw = self.redis.get(key)
             if raw:
                 yield JobRecord.from_json(raw)
 
+    @_redis_down_is_503
     def put_blob(self, key: str, data: bytes) -> None:
         self.redis.set(f"atelier:blob:{_check_key(key)}", data, ex=self.ttl)
 
+    @_redis_down_is_503
     def get_blob(self, key: str) -> bytes | None:
         return self.redis.get(f"atelier:blob:{_check_key(key)}")
 
+    @_redis_down_is_503
     def has_blob(self, key: str) -> bool:
         return bool(self.redis.exists(f"atelier:blob:{_check_key(key)}"))
 
+    @_redis_down_is_503
     def get_cache(self, cache_key: str) -> dict[str, Any] | None:
         raw = self.redis.get(f"atelier:cache:{_check_key(cache_key)}")
         return json.loads(raw) if raw else None
 
+    @_redis_down_is_503
     def put_cache(self, cache_key: str, entry: dict[str, Any]) -> None:
         self.redis.set(f"atelier:cache:{_check_key(cache_key)}", json.dumps(entry), ex=self.ttl)
 

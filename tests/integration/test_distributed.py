@@ -1,0 +1,105 @@
+"""Distributed mode with real components: a Redis server and Celery worker processes, no eager mode."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+import redis
+from fastapi.testclient import TestClient
+
+from app.main import create_app
+from atelier.settings import get_settings
+from tests.conftest import wait_until
+from worker.images import read_provenance
+
+pytestmark = pytest.mark.integration
+
+
+def job_status(client, job_id):
+    return client.get(f"/api/v1/jobs/{job_id}").json()
+
+
+def wait_finished(client, job_id, timeout):
+    return wait_until(lambda: (j := job_status(client, job_id))["status"] in ("succeeded", "failed") and j,
+                      timeout=timeout, interval=0.1, what=f"job {job_id}")
+
+
+def test_generate_job_through_redis_and_a_worker_process(cluster_factory, tiny_models, distributed_env):
+    cluster = cluster_factory(tiny_models)
+    cluster.start_worker("w1")
+    with TestClient(create_app()) as client:
+        assert client.get("/readyz").json()["mode"] == "distributed"
+        created = client.post("/api/v1/jobs/generate", json={"model": "digits", "seed": 21, "count": 4,
+                                                              "class": "5"}).json()
+        job = wait_finished(client, created["id"], timeout=60)
+        assert job["status"] == "succeeded", job
+        assert job["attempts"] if "attempts" in job else True
+        assert [im["seed"] for im in job["images"]] == [21, 22, 23, 24]
+        png = client.get(job["results"][3]).content
+        assert read_provenance(png)["seed"] == 24
+
+        # Same request again: answered from the Redis cache, the worker runs nothing.
+        again = client.post("/api/v1/jobs/generate", json={"model": "digits", "seed": 21, "count": 4,
+                                                            "class": "5"}).json()
+        hit = job_status(client, again["id"])
+        assert hit["status"] == "succeeded" and hit["cache_hit"] is True
+        assert client.get(hit["results"][3]).content == png
+    assert "job %s kind=generate model=digits device=cpu" % created["id"] in cluster.log("w1")
+    assert "status=succeeded" in cluster.log("w1")
+
+
+def test_messages_are_json_and_results_expire(cluster_factory, tiny_models, distributed_env):
+    """No pickle on the wire; every key Atelier writes carries a TTL."""
+    r = redis.Redis.from_url(distributed_env)
+    with TestClient(create_app()) as client:
+        created = client.post("/api/v1/jobs/generate", json={"model": "digits", "seed": 1}).json()
+        # No worker yet: the message waits in the queue, and we can read it raw.
+        raw = r.lrange("atelier", 0, -1)
+        assert len(raw) == 1 and b'"content-type": "application/json"' in raw[0]
+        cluster = cluster_factory(tiny_models)
+        cluster.start_worker("w1")
+        assert wait_finished(client, created["id"], timeout=60)["status"] == "succeeded"
+    keys = [k for k in r.keys("atelier:*")]
+    assert keys and all(0 < r.ttl(k) <= get_settings().result_ttl_seconds for k in keys)
+
+
+def test_job_finishes_after_its_worker_is_killed_mid_job(cluster_factory, slow_models, distributed_env,
+                                                          monkeypatch):
+    monkeypatch.setenv("ATELIER_MODEL_DIRS", str(slow_models))
+    get_settings.cache_clear()
+    cluster = cluster_factory(slow_models)
+    victim = cluster.start_worker("victim")
+    with TestClient(create_app()) as client:
+        created = client.post("/api/v1/jobs/generate", json={"model": "digits", "seed": 5, "count": 24}).json()
+        wait_until(lambda: (j := job_status(client, created["id"]))["status"] == "running" and j["progress"] > 0,
+                   timeout=90, interval=0.1, what="the job to be running")
+        cluster.kill_hard(victim)
+        assert job_status(client, created["id"])["status"] == "running"  # nobody finished it
+
+        cluster.start_worker("rescuer")
+        job = wait_finished(client, created["id"], timeout=180)
+        assert job["status"] == "succeeded", job
+        assert len(job["images"]) == 24
+    from worker.store import RedisStore
+
+    record = RedisStore(distributed_env, ttl_seconds=60).get_job(created["id"])
+    assert record.attempts == 2  # started by the victim, redelivered to and finished by the rescuer
+    assert f"job {created['id']}" in cluster.log("rescuer")
+
+
+def test_queue_down_gives_503_with_retry_after(tiny_models, monkeypatch):
+    monkeypatch.setenv("ATELIER_REDIS_URL", "redis://127.0.0.1:1/0")  # nothing listens on port 1
+    monkeypatch.setenv("ATELIER_MODEL_DIRS", str(tiny_models))
+    get_settings.cache_clear()
+    try:
+        with TestClient(create_app(), raise_server_exceptions=False) as client:
+            started = time.monotonic()
+            r = client.post("/api/v1/jobs/generate", json={"model": "digits", "seed": 1})
+            assert r.status_code == 503 and r.headers["retry-after"] == "5"
+            assert r.json()["error"]["code"] == "queue_unavailable"
+            assert time.monotonic() - started < 15
+            ready = client.get("/readyz")
+            assert ready.status_code == 503 and ready.json()["checks"]["queue"] is False
+    finally:
+        get_settings.cache_clear()

@@ -1,0 +1,56 @@
+import os
+import time
+
+import pytest
+
+from atelier.errors import UnknownJob
+from worker.records import JobRecord, new_job_id, utcnow
+from worker.store import DiskStore, cached_result
+
+
+def _record(**kw):
+    return JobRecord(id=new_job_id(), kind="generate", created_at=utcnow(), params={"seed": 1}, cache_key="c" * 64,
+                     **kw)
+
+
+def test_disk_store_jobs_round_trip_and_update(tmp_path):
+    store = DiskStore(tmp_path, ttl_seconds=3600)
+    rec = _record()
+    store.create_job(rec)
+    assert store.get_job(rec.id) == rec
+    updated = store.update_job(rec.id, status="running", progress=0.5)
+    assert updated.status == "running" and updated.progress == 0.5
+    assert store.get_job(rec.id).progress == 0.5
+    assert [r.id for r in store.iter_jobs()] == [rec.id]
+    assert store.get_job("0" * 32) is None
+    with pytest.raises(UnknownJob):
+        store.update_job("0" * 32, status="failed")
+
+
+def test_disk_store_refuses_keys_that_could_escape_its_folder(tmp_path):
+    store = DiskStore(tmp_path, ttl_seconds=3600)
+    for bad in ("../etc/passwd", "a/b/c", "", "..", "a\\b"):
+        with pytest.raises(ValueError):
+            store.get_blob(bad)
+
+
+def test_disk_store_blobs_and_cache_entry_needs_its_blobs(tmp_path):
+    store = DiskStore(tmp_path, ttl_seconds=3600)
+    key = "f" * 64
+    store.put_cache(key, {"images": []})
+    assert cached_result(store, key) is None  # entry without results is not a hit
+    store.put_blob(f"{key}/grid", b"png")
+    assert store.get_blob(f"{key}/grid") == b"png"
+    assert cached_result(store, key) == {"images": []}
+
+
+def test_disk_store_purges_expired_files(tmp_path):
+    store = DiskStore(tmp_path, ttl_seconds=60)
+    old, new = _record(), _record()
+    store.create_job(old)
+    store.create_job(new)
+    stale = time.time() - 120
+    os.utime(tmp_path / "jobs" / f"{old.id}.json", (stale, stale))
+    assert store.purge_expired() == 1
+    assert store.get_job(old.id) is None and store.get_job(new.id) is not None
+    assert store.ping()
