@@ -93,19 +93,18 @@ def _models(args: argparse.Namespace) -> int:
 
 
 def _delegated(subparsers: argparse._SubParsersAction, name: str, module: str, help_text: str) -> None:
-    p = subparsers.add_parser(name, help=help_text, add_help=False)
-    p.add_argument("args", nargs=argparse.REMAINDER)
-    p.set_defaults(func=_run_module, module=module, prog=f"{subparsers._prog_prefix} {name}", about=help_text)
+    p = subparsers.add_parser(name, help=help_text, add_help=False)  # --help goes to the module's parser
+    p.set_defaults(module=module, prog=f"{subparsers._prog_prefix} {name}", about=help_text)
 
 
-def _run_module(args: argparse.Namespace) -> int:
+def _run_module(args: argparse.Namespace, rest: list[str]) -> int:
     """Hand the remaining arguments to the module's own parser (`add_arguments(parser)` + `run(args)`)."""
     import importlib
 
     mod = importlib.import_module(args.module)
     parser = argparse.ArgumentParser(prog=args.prog, description=args.about)
     mod.add_arguments(parser)
-    return int(mod.run(parser.parse_args(args.args)) or 0)
+    return int(mod.run(parser.parse_args(rest)) or 0)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -162,7 +161,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, rest = parser.parse_known_args(argv)
+    if getattr(args, "module", None):
+        return _run_module(args, rest)
+    if rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
     return int(args.func(args) or 0)
 
 
