@@ -34,7 +34,6 @@ def test_generate_job_through_redis_and_a_worker_process(cluster_factory, tiny_m
                                                               "class": "5"}).json()
         job = wait_finished(client, created["id"], timeout=60)
         assert job["status"] == "succeeded", job
-        assert job["attempts"] if "attempts" in job else True
         assert [im["seed"] for im in job["images"]] == [21, 22, 23, 24]
         png = client.get(job["results"][3]).content
         assert read_provenance(png)["seed"] == 24
@@ -86,6 +85,36 @@ def test_job_finishes_after_its_worker_is_killed_mid_job(cluster_factory, slow_m
     record = RedisStore(distributed_env, ttl_seconds=60).get_job(created["id"])
     assert record.attempts == 2  # started by the victim, redelivered to and finished by the rescuer
     assert f"job {created['id']}" in cluster.log("rescuer")
+
+
+def _children(pid: int) -> list[int]:
+    with open(f"/proc/{pid}/task/{pid}/children") as f:
+        return [int(p) for p in f.read().split()]
+
+
+def test_job_finishes_after_its_pool_process_is_killed(cluster_factory, slow_models, distributed_env, monkeypatch):
+    """An out-of-memory kill of the process running the job: the message is rejected back to the queue at once
+    (task_reject_on_worker_lost) and the worker's replacement pool process finishes it."""
+    import os
+    import signal
+
+    monkeypatch.setenv("ATELIER_MODEL_DIRS", str(slow_models))
+    get_settings.cache_clear()
+    cluster = cluster_factory(slow_models)
+    worker = cluster.start_worker("w1")
+    with TestClient(create_app()) as client:
+        created = client.post("/api/v1/jobs/generate", json={"model": "digits", "seed": 9, "count": 16}).json()
+        wait_until(lambda: (j := job_status(client, created["id"]))["status"] == "running" and j["progress"] > 0,
+                   timeout=90, interval=0.1, what="the job to be running")
+        (child,) = _children(worker.pid)
+        os.kill(child, signal.SIGKILL)
+        job = wait_finished(client, created["id"], timeout=180)
+        assert job["status"] == "succeeded", job
+    assert worker.poll() is None  # the worker itself stayed up
+    from worker.store import RedisStore
+
+    assert RedisStore(distributed_env, ttl_seconds=60).get_job(created["id"]).attempts == 2
+    assert "WorkerLostError" in cluster.log("w1") or "exited prematurely" in cluster.log("w1")
 
 
 def test_queue_down_gives_503_with_retry_after(tiny_models, monkeypatch):
