@@ -56,6 +56,8 @@ def generate_images(
         images.append(GeneratedImage(index=i, seed=image_seed, class_name=name, png=png))
         pixels.append(sample.pixels)
         on_progress((i + 1) / count)
+    if count == 1:
+        return GenerateOutput(images=images, grid_png=images[0].png)  # a grid of one is the image itself
     grid = encode_png(make_grid(pixels), {**base, "seed": seed, "count": count, "class": class_name,
                                            "images": [{"seed": im.seed, "class": im.class_name} for im in images]})
     return GenerateOutput(images=images, grid_png=grid)

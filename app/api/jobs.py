@@ -39,7 +39,7 @@ def _png_response(data: bytes, filename: str, download: bool) -> Response:
 
 @router.get("/{job_id}/result", response_class=Response, responses={**PNG, **ERRORS})
 def read_result_grid(job_id: str, services: ServicesDep, download: bool = False) -> Response:
-    """All images of the job tiled in one PNG (for count = 1, the image itself framed)."""
+    """All images of the job tiled in one PNG (for count = 1, the image itself)."""
     data, filename = result_png(services, job_id, None)
     return _png_response(data, filename, download)
 

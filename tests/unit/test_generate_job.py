@@ -35,6 +35,7 @@ def test_each_image_can_be_recreated_alone_from_its_metadata(models):
     assert meta["seed"] == 102 and meta["model"] == "digits" and meta["model_version"] == "0.0.1-test"
     again = generate_images(model, seed=meta["seed"], count=1, class_name=meta["class"], truncation=meta["truncation"])
     assert again.images[0].png == third.png
+    assert again.grid_png == third.png  # the "grid" of a single image is that image
 
 
 def test_progress_is_reported_up_to_one(models):
