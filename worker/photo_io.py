@@ -51,7 +51,7 @@ def _open(data: bytes, max_pixels: int, what: str) -> Image.Image:
             img = Image.open(io.BytesIO(data))
     except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError) as exc:
         if isinstance(exc, Image.DecompressionBombError):
-            raise TooLarge(f"The {what} is too large: far over the {max_pixels / 1e6:.0f} megapixel limit.") from exc
+            raise TooLarge(f"The {what} is too large: far over the limit of {max_pixels / 1e6:.0f} megapixels.") from exc
         raise BadInput(f"The {what} is not an image we can read (PNG, JPEG, WebP or TIFF).") from exc
     if img.format not in FORMATS:
         raise BadInput(f"The {what} is {img.format}; use PNG, JPEG, WebP or TIFF.")
