@@ -1,0 +1,475 @@
+// The generate page: model picker, request form, job polling and the results gallery.
+//
+// Plain modern JavaScript, no build step. Server data is only ever put into the page with textContent,
+// attributes and createElement, never innerHTML.
+
+import { API, ApiError, api, pollJob } from "./api.js";
+
+const DISPLAY_TARGET_PX = 112; // images are upscaled by a whole factor to about this width
+
+const $ = (id) => document.getElementById(id);
+
+const form = $("generate-form");
+const els = {
+  model: $("model"),
+  klass: $("class"),
+  seed: $("seed"),
+  dice: $("dice"),
+  count: $("count"),
+  truncation: $("truncation"),
+  truncationValue: $("truncation-value"),
+  submit: $("submit"),
+  modelDescription: $("model-description"),
+  modelMeta: $("model-meta"),
+  modelMetrics: $("model-metrics"),
+  formError: $("form-error"),
+  formErrorTitle: $("form-error-title"),
+  formErrorMessage: $("form-error-message"),
+  status: $("status"),
+  statusText: $("status-text"),
+  statusPercent: $("status-percent"),
+  progress: $("progress"),
+  progressBar: $("progress-bar"),
+  gallery: $("gallery"),
+  galleryEmpty: $("gallery-empty"),
+  summary: $("results-summary"),
+  gridDownload: $("grid-download"),
+};
+
+const models = readModels();
+let currentRun = 0; // incremented per submission; an older run's poll loop stops when it sees a newer one
+
+/** The models list the server embedded in the page as JSON. */
+function readModels() {
+  const node = $("models-data");
+  if (!node) return [];
+  try {
+    const data = JSON.parse(node.textContent || "[]");
+    return Array.isArray(data) ? data : [];
+  } catch {
+    return [];
+  }
+}
+
+function modelById(id) {
+  return models.find((m) => m.id === id) || null;
+}
+
+// ---------------------------------------------------------------- model picker
+
+const METRIC_LABELS = {
+  fid: "FID",
+  kid: "KID",
+  is: "Inception score",
+  inception_score: "Inception score",
+  classifier_accuracy: "Class accuracy",
+  class_accuracy: "Class accuracy",
+  accuracy: "Accuracy",
+  precision: "Precision",
+  recall: "Recall",
+};
+
+function metricLabel(key) {
+  if (METRIC_LABELS[key]) return METRIC_LABELS[key];
+  const words = key.replace(/[_-]+/g, " ").trim();
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+function formatMetric(value) {
+  if (typeof value === "number") {
+    if (Number.isInteger(value)) return value.toLocaleString("en-US");
+    return Math.abs(value) >= 100 ? value.toFixed(1) : value.toPrecision(3);
+  }
+  if (typeof value === "string" || typeof value === "boolean") return String(value);
+  return null; // nested objects are left to the model card
+}
+
+function showModel(model) {
+  els.modelDescription.textContent = model ? model.description || "" : "";
+  els.modelDescription.hidden = !(model && model.description);
+
+  const meta = [];
+  if (model) {
+    if (model.version) meta.push(`version ${model.version}`);
+    if (model.image_size) {
+      const colour = model.channels === 1 ? "grayscale" : model.channels === 3 ? "colour" : `${model.channels} channels`;
+      meta.push(`${model.image_size}×${model.image_size} ${colour}`);
+    }
+    const n = (model.classes || []).length;
+    meta.push(n ? `${n} classes` : "unconditional");
+  }
+  els.modelMeta.textContent = meta.join(" · ");
+
+  els.modelMetrics.replaceChildren();
+  const metrics = (model && model.metrics) || {};
+  for (const [key, value] of Object.entries(metrics)) {
+    const shown = formatMetric(value);
+    if (shown === null) continue;
+    const item = document.createElement("div");
+    item.className = "metrics__item";
+    const dt = document.createElement("dt");
+    dt.textContent = metricLabel(key);
+    dt.title = key;
+    const dd = document.createElement("dd");
+    dd.textContent = shown;
+    item.append(dt, dd);
+    els.modelMetrics.append(item);
+  }
+  els.modelMetrics.hidden = els.modelMetrics.childElementCount === 0;
+
+  // Repopulate the class picker, keeping the chosen class if the new model has it too.
+  const previous = els.klass.value;
+  const classes = (model && model.classes) || [];
+  const options = [new Option(classes.length ? "Any class" : "No classes (unconditional)", "")];
+  for (const c of classes) options.push(new Option(String(c), String(c)));
+  els.klass.replaceChildren(...options);
+  els.klass.value = classes.map(String).includes(previous) ? previous : "";
+  els.klass.disabled = classes.length === 0;
+}
+
+// ---------------------------------------------------------------- form values and validation
+
+function setFieldError(input, message) {
+  const error = $(`${input.id}-error`);
+  if (message) {
+    input.setAttribute("aria-invalid", "true");
+    if (error) {
+      error.textContent = message;
+      error.hidden = false;
+    }
+  } else {
+    input.removeAttribute("aria-invalid");
+    if (error) {
+      error.textContent = "";
+      error.hidden = true;
+    }
+  }
+}
+
+/** An integer read from a number input, checked against the input's own min/max; returns [value, error]. */
+function readInteger(input, { name, optional }) {
+  const raw = input.value.trim();
+  if (input.validity && input.validity.badInput) return [undefined, `The ${name} must be a whole number.`];
+  if (raw === "") {
+    if (optional) return [undefined, null];
+    return [undefined, `Enter a ${name}.`];
+  }
+  const value = Number(raw);
+  if (!Number.isInteger(value)) return [undefined, `The ${name} must be a whole number.`];
+  const min = input.min === "" ? -Infinity : Number(input.min);
+  const max = input.max === "" ? Infinity : Number(input.max);
+  if (value < min || value > max) return [undefined, `The ${name} must be between ${input.min} and ${input.max}.`];
+  return [value, null];
+}
+
+/** The request body from the form, or null after marking the fields that are wrong. */
+function readRequest() {
+  let firstBad = null;
+  const [seed, seedError] = readInteger(els.seed, { name: "seed", optional: true });
+  setFieldError(els.seed, seedError);
+  if (seedError) firstBad = firstBad || els.seed;
+
+  const [count, countError] = readInteger(els.count, { name: "count", optional: false });
+  setFieldError(els.count, countError);
+  if (countError) firstBad = firstBad || els.count;
+
+  if (firstBad) {
+    firstBad.focus();
+    return null;
+  }
+  const body = { model: els.model.value, count, truncation: Number(els.truncation.value) };
+  if (seed !== undefined) body.seed = seed;
+  if (els.klass.value !== "") body.class = els.klass.value;
+  return body;
+}
+
+function randomSeed() {
+  const buf = new Uint32Array(1);
+  crypto.getRandomValues(buf);
+  return buf[0];
+}
+
+function showTruncation() {
+  const { min, max, value } = els.truncation;
+  els.truncationValue.textContent = Number(value).toFixed(2);
+  const fill = ((Number(value) - Number(min)) / (Number(max) - Number(min))) * 100;
+  els.truncation.style.setProperty("--fill", `${fill}%`);
+}
+
+// ---------------------------------------------------------------- messages, status and progress
+
+function showError(title, message) {
+  els.formErrorTitle.textContent = title;
+  els.formErrorMessage.textContent = message || "";
+  els.formErrorMessage.hidden = !message;
+  els.formError.hidden = false;
+  els.formError.scrollIntoView({ block: "nearest", behavior: smoothScroll() });
+}
+
+function smoothScroll() {
+  return window.matchMedia("(prefers-reduced-motion: reduce)").matches ? "auto" : "smooth";
+}
+
+/** Brings the progress bar into view when the person has scrolled away from it (e.g. down a long gallery). */
+function revealStatus() {
+  const box = els.status.getBoundingClientRect();
+  if (box.bottom < 0 || box.top > window.innerHeight) {
+    els.status.scrollIntoView({ block: "center", behavior: smoothScroll() });
+  }
+}
+
+function clearError() {
+  els.formError.hidden = true;
+  els.formErrorTitle.textContent = "";
+  els.formErrorMessage.textContent = "";
+}
+
+/** state: idle | submitting | queued | running | succeeded | failed */
+function setStatus(state, text, progress) {
+  els.status.dataset.state = state;
+  els.statusText.textContent = text;
+  const busy = state === "submitting" || state === "queued" || state === "running";
+  const known = typeof progress === "number" && Number.isFinite(progress);
+  const pct = known ? Math.round(Math.min(1, Math.max(0, progress)) * 100) : 0;
+  els.progressBar.style.width = `${state === "succeeded" ? 100 : pct}%`;
+  els.progress.setAttribute("aria-valuenow", String(state === "succeeded" ? 100 : pct));
+  els.progress.dataset.indeterminate = String(busy && !(state === "running" && pct > 0));
+  els.statusPercent.textContent = state === "running" && pct > 0 ? `${pct}%` : "";
+  els.gallery.setAttribute("aria-busy", String(busy));
+  els.submit.disabled = busy;
+  els.submit.setAttribute("aria-busy", String(busy));
+  els.submit.querySelector(".button__label").textContent = busy ? "Generating…" : "Generate";
+}
+
+// ---------------------------------------------------------------- results
+
+function withDownload(url) {
+  return url + (url.includes("?") ? "&" : "?") + "download=1";
+}
+
+function downloadIcon() {
+  const ns = "http://www.w3.org/2000/svg";
+  const svg = document.createElementNS(ns, "svg");
+  svg.setAttribute("viewBox", "0 0 24 24");
+  svg.setAttribute("width", "16");
+  svg.setAttribute("height", "16");
+  svg.setAttribute("aria-hidden", "true");
+  svg.setAttribute("focusable", "false");
+  const path = document.createElementNS(ns, "path");
+  path.setAttribute("d", "M12 4v11m0 0-4.5-4.5M12 15l4.5-4.5M5 19.5h14");
+  path.setAttribute("fill", "none");
+  path.setAttribute("stroke", "currentColor");
+  path.setAttribute("stroke-width", "2");
+  path.setAttribute("stroke-linecap", "round");
+  path.setAttribute("stroke-linejoin", "round");
+  svg.append(path);
+  return svg;
+}
+
+function imageFigure(image, scale, size, modelId) {
+  const figure = document.createElement("figure");
+  figure.className = "tile";
+
+  const frame = document.createElement("div");
+  frame.className = "tile__frame";
+  const img = document.createElement("img");
+  img.className = "tile__img";
+  img.src = image.url;
+  img.width = size * scale;
+  img.height = size * scale;
+  img.decoding = "async";
+  const cls = image.class === null || image.class === undefined ? null : String(image.class);
+  img.alt = cls !== null ? `Generated “${cls}”, seed ${image.seed}` : `Generated image, seed ${image.seed}`;
+  img.addEventListener("error", () => {
+    figure.classList.add("tile--broken");
+    img.alt = `Image ${image.index + 1} could not be loaded`;
+  });
+  frame.append(img);
+
+  const caption = document.createElement("figcaption");
+  caption.className = "tile__caption";
+  const seed = document.createElement("span");
+  seed.className = "tile__seed";
+  seed.title = "Seed";
+  seed.textContent = String(image.seed);
+  caption.append(seed);
+  if (cls !== null) {
+    const badge = document.createElement("span");
+    badge.className = "tile__class";
+    badge.title = "Class";
+    badge.textContent = cls;
+    caption.append(badge);
+  }
+  const link = document.createElement("a");
+  link.className = "tile__download";
+  link.href = withDownload(image.url);
+  link.download = `${modelId}-s${image.seed}-${String(image.index).padStart(3, "0")}.png`;
+  link.setAttribute("aria-label", `Download image ${image.index + 1} (seed ${image.seed})`);
+  link.title = "Download this image";
+  link.append(downloadIcon());
+  caption.append(link);
+
+  figure.append(frame, caption);
+  return figure;
+}
+
+/** Whole-number upscaling for a model's images: pixels stay square and crisp. */
+function displayScale(size) {
+  return Math.max(1, Math.round(DISPLAY_TARGET_PX / size));
+}
+
+/** Placeholder tiles shown while the first images are made, the same size as the images to come. */
+function showSkeleton(count, model) {
+  const size = (model && model.image_size) || 28;
+  const grid = document.createElement("div");
+  grid.className = "gallery__grid gallery__grid--skeleton";
+  grid.setAttribute("aria-hidden", "true");
+  grid.style.setProperty("--tile-size", `${size * displayScale(size)}px`);
+  for (let i = 0; i < Math.min(count, 64); i++) {
+    const tile = document.createElement("div");
+    tile.className = "tile tile--skeleton";
+    tile.style.setProperty("--i", String(i));
+    const frame = document.createElement("div");
+    frame.className = "tile__frame";
+    const caption = document.createElement("div");
+    caption.className = "tile__caption";
+    tile.append(frame, caption);
+    grid.append(tile);
+  }
+  els.gallery.replaceChildren(grid);
+}
+
+function hasResults() {
+  return els.gallery.querySelector(".gallery__grid:not(.gallery__grid--skeleton)") !== null;
+}
+
+/** After a failure: previous results come back to full strength; with none, the empty placeholder returns. */
+function restoreGallery() {
+  els.gallery.classList.remove("gallery--stale");
+  if (!hasResults()) els.gallery.replaceChildren(els.galleryEmpty);
+}
+
+function showResults(job) {
+  const params = job.params || {};
+  const model = modelById(params.model) || modelById(els.model.value);
+  const size = (model && model.image_size) || 28;
+  const scale = displayScale(size);
+  const modelId = params.model || (model && model.id) || "image";
+  const images = Array.isArray(job.images) ? job.images : [];
+
+  const grid = document.createElement("div");
+  grid.className = "gallery__grid";
+  grid.style.setProperty("--tile-size", `${size * scale}px`);
+  for (const image of images) grid.append(imageFigure(image, scale, size, modelId));
+  els.gallery.replaceChildren(grid);
+  els.gallery.classList.remove("gallery--stale");
+
+  const parts = [`${images.length} ${images.length === 1 ? "image" : "images"}`];
+  parts.push(params.class !== null && params.class !== undefined ? `class ${params.class}` : "any class");
+  if (params.seed !== undefined && params.seed !== null) parts.push(`seed ${params.seed}`);
+  if (typeof params.truncation === "number") parts.push(`truncation ${params.truncation.toFixed(2)}`);
+  if (job.cache_hit) {
+    parts.push("from cache");
+  } else {
+    const secs = elapsedSeconds(job);
+    if (secs !== null) parts.push(job.device ? `${secs} s on ${job.device}` : `${secs} s`);
+  }
+  els.summary.textContent = `${modelId}: ${parts.join(" · ")}`;
+
+  if (job.grid_url) {
+    els.gridDownload.href = withDownload(job.grid_url);
+    els.gridDownload.download = `${modelId}-s${params.seed ?? "grid"}-grid.png`;
+    els.gridDownload.hidden = false;
+  }
+}
+
+/** How long the work took: the worker's own timing when the API reports it, else the job's timestamps. */
+function elapsedSeconds(job) {
+  if (typeof job.duration_ms === "number" && Number.isFinite(job.duration_ms)) {
+    return (job.duration_ms / 1000).toFixed(job.duration_ms < 10000 ? 2 : 1);
+  }
+  const start = Date.parse(job.created_at);
+  const end = Date.parse(job.finished_at);
+  if (!Number.isFinite(start) || !Number.isFinite(end) || end < start) return null;
+  return ((end - start) / 1000).toFixed(1);
+}
+
+// ---------------------------------------------------------------- submit
+
+async function onSubmit(event) {
+  event.preventDefault();
+  clearError();
+  const body = readRequest();
+  if (!body) {
+    setStatus("idle", "Fix the highlighted fields, then generate again.");
+    return;
+  }
+  const run = ++currentRun;
+  // Previous images stay in place, dimmed, while the new ones are made; a first run gets placeholder tiles.
+  if (hasResults()) els.gallery.classList.add("gallery--stale");
+  else showSkeleton(body.count, modelById(body.model));
+  setStatus("submitting", "Sending…");
+  revealStatus();
+  try {
+    const accepted = await api(`${API}/jobs/generate`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    if (run !== currentRun) return;
+    setStatus("queued", "Queued, waiting for a worker…");
+    const statusUrl = accepted.status_url || `${API}/jobs/${encodeURIComponent(accepted.id)}`;
+    const job = await pollJob(statusUrl, {
+      cancelled: () => run !== currentRun, // a newer submission took over
+      onRetry: () => setStatus("running", "Connection lost, retrying…"),
+      onUpdate: (update) => {
+        if (update.status === "running") {
+          const progress = update.progress || 0;
+          setStatus("running", progress > 0 ? "Generating…" : "Starting…", progress);
+        } else {
+          setStatus("queued", "Queued, waiting for a worker…");
+        }
+      },
+    });
+    if (job === null) return;
+    if (job.status === "failed") {
+      const err = job.error || {};
+      setStatus("failed", "The job failed.");
+      showError("The job failed", err.message || "The worker could not finish this job.");
+      restoreGallery();
+      return;
+    }
+    showResults(job);
+    const n = (job.images || []).length;
+    setStatus("succeeded", `Done: ${n} ${n === 1 ? "image" : "images"}.`, 1);
+  } catch (err) {
+    if (run !== currentRun) return;
+    const title = err instanceof ApiError ? err.title : "Something went wrong";
+    const message = err instanceof ApiError ? err.message : String(err);
+    setStatus("failed", `Not generated: ${title}.`);
+    showError(title, message);
+    restoreGallery();
+  }
+}
+
+// ---------------------------------------------------------------- wiring
+
+if (form) {
+  showModel(modelById(els.model.value) || models[0] || null);
+  showTruncation();
+  setStatus("idle", "Ready.");
+
+  els.model.addEventListener("change", () => showModel(modelById(els.model.value)));
+  els.truncation.addEventListener("input", showTruncation);
+  els.dice.addEventListener("click", () => {
+    els.seed.value = String(randomSeed());
+    setFieldError(els.seed, null);
+    els.dice.classList.remove("is-rolling");
+    void els.dice.offsetWidth; // restart the little roll animation
+    els.dice.classList.add("is-rolling");
+  });
+  for (const input of [els.seed, els.count]) {
+    input.addEventListener("input", () => setFieldError(input, null));
+  }
+  form.addEventListener("submit", onSubmit);
+}

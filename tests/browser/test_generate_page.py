@@ -1,0 +1,308 @@
+"""The generate page in a real Chromium against a real `atelier serve`, used the way a person would use it."""
+
+from __future__ import annotations
+
+import json
+import re
+import struct
+import zlib
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import BROKEN_MODEL, publish_screenshot
+
+pytestmark = pytest.mark.browser
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+ALL_IMAGES_LOADED = """() => {
+  const imgs = [...document.querySelectorAll('#gallery img')];
+  return imgs.length > 0 && imgs.every((img) => img.complete && img.naturalWidth > 0);
+}"""
+RECORD_STATES = """() => {
+  window.__states = [];
+  const status = document.getElementById('status');
+  new MutationObserver(() => window.__states.push(status.dataset.state))
+    .observe(status, { attributes: true, attributeFilter: ['data-state'] });
+}"""
+
+
+def png_text_chunks(data: bytes) -> dict[str, str]:
+    """The tEXt chunks of a PNG (keyword -> text), read straight from the chunk stream."""
+    assert data[:8] == PNG_SIGNATURE, "not a PNG"
+    chunks: dict[str, str] = {}
+    pos = 8
+    while pos + 8 <= len(data):
+        (length,) = struct.unpack(">I", data[pos:pos + 4])
+        kind = data[pos + 4:pos + 8]
+        body = data[pos + 8:pos + 8 + length]
+        (crc,) = struct.unpack(">I", data[pos + 8 + length:pos + 12 + length])
+        assert zlib.crc32(kind + body) == crc, f"bad CRC in {kind!r} chunk"
+        if kind == b"tEXt":
+            keyword, _, text = body.partition(b"\0")
+            chunks[keyword.decode("latin-1")] = text.decode("latin-1")
+        if kind == b"IEND":
+            break
+        pos += 12 + length
+    return chunks
+
+
+def provenance(data: bytes) -> dict:
+    """The tEXt chunk holding the image's parameters as JSON (whatever its keyword)."""
+    for text in png_text_chunks(data).values():
+        try:
+            value = json.loads(text)
+        except ValueError:
+            continue
+        if isinstance(value, dict) and "model" in value and "seed" in value:
+            return value
+    raise AssertionError(f"no tEXt chunk names the model and seed: {png_text_chunks(data)}")
+
+
+def job_id_of(page: Page) -> str:
+    src = page.locator("#gallery img").first.get_attribute("src") or ""
+    match = re.search(r"/api/v1/jobs/([^/]+)/result/", src)
+    assert match, f"unexpected image URL {src!r}"
+    return match.group(1)
+
+
+def wait_for_images(page: Page, count: int) -> None:
+    expect(page.locator("#gallery figure")).to_have_count(count, timeout=60_000)
+    page.wait_for_function(ALL_IMAGES_LOADED, timeout=30_000)
+
+
+def settle(page: Page) -> None:
+    """Waits for the progress bar's closing animation, so screenshots show the finished state."""
+    page.wait_for_function("""() => {
+      const bar = document.getElementById('progress-bar').getBoundingClientRect();
+      const track = document.getElementById('progress').getBoundingClientRect();
+      return Math.abs(bar.width - track.width) < 1;
+    }""")
+
+
+def generate_button(page: Page):
+    return page.get_by_role("button", name="Generate", exact=True)
+
+
+def test_generate_class_7_and_download(page: Page, screenshots: Path) -> None:
+    page.goto("/")
+    expect(page).to_have_title(re.compile("Generate"))
+    expect(page.get_by_role("link", name="Generate")).to_have_attribute("aria-current", "page")
+
+    # The picker shows the chosen model's description, as the API describes it.
+    model_id = page.get_by_label("Model", exact=True).input_value()
+    models = {m["id"]: m for m in page.request.get("/api/v1/models").json()["models"]}
+    expect(page.locator("#model-description")).to_have_text(models[model_id]["description"])
+    class_options = page.get_by_label("Class", exact=True).locator("option")
+    expect(class_options).to_have_count(1 + len(models[model_id]["classes"]))  # "Any class" + each class
+
+    page.get_by_label("Class", exact=True).select_option("7")
+    page.get_by_role("button", name="Random seed").click()
+    seed = int(page.get_by_label("Seed", exact=True).input_value())
+    assert 0 <= seed <= 2**32 - 1
+    page.get_by_label("Count", exact=True).fill("12")
+    page.get_by_label("Truncation", exact=True).fill("0.7")
+    expect(page.locator("#truncation-value")).to_have_text("0.70")
+
+    page.evaluate(RECORD_STATES)
+    gallery_top = page.locator("#gallery").bounding_box()["y"]
+    generate_button(page).click()
+
+    # The progress bar shows the job working, then the images arrive.
+    page.wait_for_function("() => window.__states.includes('succeeded')", timeout=60_000)
+    states = page.evaluate("window.__states")
+    assert states[0] == "submitting" and states[-1] == "succeeded", states
+    assert {"queued", "running"} & set(states), f"the progress bar never showed the job queued/running: {states}"
+    expect(page.get_by_role("progressbar")).to_have_attribute("aria-valuenow", "100")
+    expect(page.locator("#status-text")).to_have_text("Done: 12 images.")
+    wait_for_images(page, 12)
+    # The status block kept its place: nothing above the gallery moved while the job ran.
+    assert page.locator("#gallery").bounding_box()["y"] == pytest.approx(gallery_top, abs=0.5)
+
+    # Each image is upscaled by a whole factor with crisp pixels, and captioned with its seed and class.
+    job = page.request.get(f"/api/v1/jobs/{job_id_of(page)}").json()
+    assert job["params"]["seed"] == seed and job["params"]["class"] == "7"
+    assert job["params"]["truncation"] == pytest.approx(0.7)
+    figures = page.locator("#gallery figure")
+    for i, image in enumerate(job["images"]):
+        figure = figures.nth(i)
+        expect(figure.locator(".tile__seed")).to_have_text(str(image["seed"]))
+        expect(figure.locator(".tile__class")).to_have_text("7")
+        img = figure.locator("img")
+        expect(img).to_have_attribute("alt", re.compile(rf"seed {image['seed']}"))
+        natural, shown, rendering = img.evaluate(
+            "(el) => [el.naturalWidth, el.getBoundingClientRect().width, getComputedStyle(el).imageRendering]")
+        assert rendering == "pixelated"
+        assert natural == models[model_id]["image_size"]
+        assert shown >= 2 * natural and shown % natural == 0, (shown, natural)
+    assert job["images"][0]["seed"] == seed
+    summary = page.locator("#results-summary")
+    expect(summary).to_contain_text("12 images")
+    expect(summary).to_contain_text("class 7")
+    expect(summary).to_contain_text(f"seed {seed}")
+
+    settle(page)
+    shot = screenshots / "generate-laptop.png"
+    page.screenshot(path=str(shot), full_page=True)
+    publish_screenshot(shot)
+
+    # Download one image the way a person does: click its download link.
+    link = figures.first.get_by_role("link", name=re.compile(r"Download image 1"))
+    with page.expect_download() as download_info:
+        link.click()
+    download = download_info.value
+    assert download.suggested_filename == f"{model_id}-s{seed}-000.png"
+    meta = provenance(Path(download.path()).read_bytes())
+    assert meta["model"] == model_id and meta["seed"] == seed
+
+    # The link itself answers with an attachment PNG.
+    response = page.request.get(link.get_attribute("href"))
+    assert response.status == 200
+    assert response.headers["content-type"] == "image/png"
+    assert response.headers["content-disposition"].startswith("attachment")
+    assert provenance(response.body())["seed"] == seed
+
+    # And the whole grid.
+    with page.expect_download() as grid_info:
+        page.get_by_role("link", name="Download grid").click()
+    grid = grid_info.value
+    assert grid.suggested_filename.endswith(".png")
+    grid_bytes = Path(grid.path()).read_bytes()
+    assert grid_bytes[:8] == PNG_SIGNATURE
+    assert provenance(grid_bytes)["model"] == model_id
+
+
+def test_keyboard_only(page: Page, screenshots: Path) -> None:
+    page.goto("/")
+    focus_ring = """() => { const s = getComputedStyle(document.activeElement);
+                     return s.outlineStyle !== 'none' || s.boxShadow !== 'none'; }"""
+
+    def tab_to(element_id: str) -> None:
+        for _ in range(20):
+            page.keyboard.press("Tab")
+            if page.evaluate("document.activeElement.id") == element_id:
+                assert page.evaluate(focus_ring), f"#{element_id} has focus but shows no focus ring"
+                return
+        raise AssertionError(f"#{element_id} cannot be reached with Tab")
+
+    tab_to("class")
+    page.keyboard.type("9")  # type-ahead picks the class "9"
+    expect(page.get_by_label("Class", exact=True)).to_have_value("9")
+    tab_to("dice")
+    page.keyboard.press("Enter")
+    seed = page.get_by_label("Seed", exact=True).input_value()
+    assert seed.isdigit()
+    tab_to("count")
+    page.keyboard.press("Control+A")
+    page.keyboard.type("4")
+    tab_to("truncation")
+    page.keyboard.press("ArrowLeft")
+    page.keyboard.press("ArrowLeft")
+    expect(page.locator("#truncation-value")).to_have_text("0.90")
+    tab_to("submit")
+    page.screenshot(path=str(screenshots / "generate-keyboard-focus.png"))
+    page.keyboard.press("Enter")
+    wait_for_images(page, 4)
+    job = page.request.get(f"/api/v1/jobs/{job_id_of(page)}").json()
+    assert job["params"]["class"] == page.get_by_label("Class", exact=True).input_value()
+    assert job["params"]["seed"] == int(seed) and job["params"]["truncation"] == pytest.approx(0.9)
+    # Each image's download link is reachable too.
+    tab_to("grid-download")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.classList.contains('tile__download')")
+
+
+def test_out_of_range_count_shows_the_error(page: Page, screenshots: Path) -> None:
+    page.goto("/")
+    posts: list[str] = []
+    page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
+
+    # The page itself refuses a count it knows is too large, next to the field.
+    page.get_by_label("Count", exact=True).fill("500")
+    generate_button(page).click()
+    expect(page.locator("#count-error")).to_be_visible()
+    expect(page.locator("#count-error")).to_contain_text("between 1 and")
+    expect(page.get_by_label("Count", exact=True)).to_have_attribute("aria-invalid", "true")
+    assert posts == []
+
+    # Forced past the page's own check, the server refuses it and the page shows the server's words.
+    page.get_by_label("Count", exact=True).evaluate("(el) => el.removeAttribute('max')")
+    page.get_by_label("Count", exact=True).fill("65")
+    with page.expect_response(lambda r: r.url.endswith("/api/v1/jobs/generate")) as answer:
+        generate_button(page).click()
+    assert answer.value.status == 422
+    api_message = answer.value.json()["error"]["message"]
+    alert = page.get_by_role("alert")
+    expect(alert).to_be_visible()
+    expect(alert).to_contain_text("Check the request")
+    expect(page.locator("#form-error-message")).to_have_text(api_message)
+    expect(page.locator("#status")).to_have_attribute("data-state", "failed")
+    expect(generate_button(page)).to_be_enabled()
+    expect(page.get_by_role("alert")).to_be_in_viewport(ratio=0.95)
+    page.screenshot(path=str(screenshots / "generate-error-422.png"), full_page=True)
+
+    # Fixing the value and trying again clears the message.
+    page.get_by_label("Count", exact=True).fill("2")
+    generate_button(page).click()
+    wait_for_images(page, 2)
+    expect(page.locator("#form-error")).to_be_hidden()
+
+
+def test_failed_job_shows_the_workers_message(page: Page, screenshots: Path) -> None:
+    page.goto("/")
+    page.get_by_label("Model", exact=True).select_option(BROKEN_MODEL)
+    expect(page.locator("#model-description")).to_contain_text("Deliberately corrupt")
+    with page.expect_response(lambda r: r.url.endswith("/api/v1/jobs/generate")) as answer:
+        generate_button(page).click()
+    job_id = answer.value.json()["id"]
+    expect(page.get_by_role("alert")).to_contain_text("The job failed", timeout=60_000)
+    job = page.request.get(f"/api/v1/jobs/{job_id}").json()
+    assert job["status"] == "failed"
+    expect(page.locator("#form-error-message")).to_have_text(job["error"]["message"])
+    expect(page.locator("#status")).to_have_attribute("data-state", "failed")
+    expect(page.get_by_role("alert")).to_be_in_viewport(ratio=0.95)
+    page.screenshot(path=str(screenshots / "generate-job-failed.png"), full_page=True)
+
+
+def test_network_down_is_explained(page: Page, screenshots: Path) -> None:
+    page.goto("/")
+    page.context.set_offline(True)
+    generate_button(page).click()
+    expect(page.get_by_role("alert")).to_contain_text("Can't reach the server")
+    expect(page.get_by_role("alert")).to_be_in_viewport(ratio=0.95)
+    page.screenshot(path=str(screenshots / "generate-offline.png"), full_page=True)
+
+    page.context.set_offline(False)
+    page.get_by_label("Count", exact=True).fill("1")
+    generate_button(page).click()
+    wait_for_images(page, 1)
+    expect(page.get_by_role("alert")).to_be_hidden()
+
+
+def test_tablet_width(page: Page, screenshots: Path) -> None:
+    page.set_viewport_size({"width": 768, "height": 1024})
+    page.goto("/")
+    controls = page.locator("section.controls").bounding_box()
+    results = page.locator("section.results").bounding_box()
+    assert results["y"] >= controls["y"] + controls["height"], "controls and results should stack on a tablet"
+    page.get_by_label("Class", exact=True).select_option("3")
+    page.get_by_label("Count", exact=True).fill("12")
+    generate_button(page).click()
+    wait_for_images(page, 12)
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0, f"the page scrolls sideways by {overflow}px at tablet width"
+    settle(page)
+    page.screenshot(path=str(screenshots / "generate-tablet.png"), full_page=True)
+
+
+def test_no_models_is_explained(browser, empty_server, screenshots: Path) -> None:
+    context = browser.new_context(viewport={"width": 1366, "height": 900})
+    try:
+        tab = context.new_page()
+        tab.goto(empty_server.url + "/")
+        expect(tab.locator("#no-models")).to_contain_text("No models are installed")
+        expect(tab.get_by_role("button", name="Generate", exact=True)).to_have_count(0)
+        tab.screenshot(path=str(screenshots / "generate-no-models.png"), full_page=True)
+    finally:
+        context.close()
