@@ -41,8 +41,9 @@ class ImageView(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
 
     index: int
-    seed: int
+    seed: int | None = None
     class_name: str | None = Field(None, alias="class")
+    label: str | None = None
     url: str
 
 

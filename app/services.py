@@ -3,6 +3,7 @@ result cache, record the job, enqueue it."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import secrets
 from dataclasses import dataclass
@@ -16,6 +17,8 @@ from models.registry import Registry
 from worker.queue import CeleryQueue, EmbeddedQueue, JobQueue
 from worker.records import ImageInfo, JobRecord, blob_key, cache_key_for, new_job_id, utcnow
 from worker.runtime import ModelCache
+from worker.photo_io import decode_mask, probe_photo
+from worker.restore import TASK_MODELS, input_key
 from worker.store import DiskStore, Store, cached_result, open_store
 
 log = logging.getLogger(__name__)
@@ -74,6 +77,38 @@ def submit_generate(services: Services, request: GenerateRequest) -> JobRecord:
     return _enqueue_or_answer_from_cache(services, record)
 
 
+def submit_restore(services: Services, *, task: str, image: bytes, mask: bytes | None,
+                   sigma: float | None) -> JobRecord:
+    """Validate the upload completely before a job exists, keep it by content hash, enqueue the repair."""
+    registry = services.registry
+    missing = [m for m in TASK_MODELS[task] if m not in registry]
+    if missing:
+        raise UnknownModel(f"The {task} task needs the model(s) {', '.join(missing)}, which are not installed here.")
+    limit = services.settings.max_pixels
+    size = probe_photo(image, max_pixels=limit)
+    if task == "denoise" and mask is not None:
+        raise BadInput("Denoising works on the whole photo and takes no mask; leave the mask out.")
+    if mask is not None:
+        if not decode_mask(mask, size=size, max_pixels=limit).any():
+            raise BadInput("The mask is empty: paint the areas to fill in white (on black or transparent).")
+    elif task == "inpaint":
+        raise BadInput("Inpainting needs a mask: a black image of the photo's size, white where pixels are missing.")
+    params = {"task": task, "image": _keep_input(services.store, image),
+              "mask": _keep_input(services.store, mask) if mask is not None else None, "sigma": sigma,
+              "width": size[0], "height": size[1]}
+    versions = "+".join(f"{m}@{registry.get(m).version}" for m in TASK_MODELS[task])  # type: ignore[union-attr]
+    record = JobRecord(id=new_job_id(), kind="restore", created_at=utcnow(), params=params,
+                       cache_key=cache_key_for("restore", task, versions, params))
+    return _enqueue_or_answer_from_cache(services, record)
+
+
+def _keep_input(store: Store, data: bytes) -> str:
+    digest = hashlib.sha256(data).hexdigest()
+    if not store.has_blob(input_key(digest)):
+        store.put_blob(input_key(digest), data)
+    return digest
+
+
 def _enqueue_or_answer_from_cache(services: Services, record: JobRecord) -> JobRecord:
     entry = cached_result(services.store, record.cache_key)
     if entry is not None:
@@ -110,7 +145,7 @@ def _looks_like_id(job_id: str) -> bool:
 
 def job_view(record: JobRecord, base: str = "/api/v1/jobs") -> JobView:
     done = record.status == "succeeded"
-    images = [ImageView(index=im.index, seed=im.seed, class_name=im.class_name,
+    images = [ImageView(index=im.index, seed=im.seed, class_name=im.class_name, label=im.label,
                         url=f"{base}/{record.id}/result/{im.index}") for im in record.images] if done else []
     return JobView(
         id=record.id, kind=record.kind, status=record.status, progress=record.progress,
@@ -129,14 +164,20 @@ def result_png(services: Services, job_id: str, index: int | None) -> tuple[byte
         raise NotReady(f"Job {job_id} failed: {record.error.message if record.error else 'unknown error'}")
     if record.status != "succeeded":
         raise NotReady(f"Job {job_id} is {record.status}; its result is not ready yet.")
-    model = record.params.get("model", "atelier")
-    if index is None:
-        name, filename = "grid", f"{model}-s{record.params.get('seed')}-grid.png"
-    else:
-        if not 0 <= index < len(record.images):
-            raise UnknownJob(f"Job {job_id} has {len(record.images)} images; there is no image {index}.")
-        name, filename = str(index), f"{model}-s{record.images[index].seed}-{index:03d}.png"
+    if index is not None and not 0 <= index < len(record.images):
+        raise UnknownJob(f"Job {job_id} has {len(record.images)} images; there is no image {index}.")
+    name = "grid" if index is None else str(index)
     data = services.store.get_blob(blob_key(record.cache_key, name))
     if data is None:
         raise UnknownJob(f"The results of job {job_id} have expired.")
-    return data, filename
+    return data, _download_name(record, index)
+
+
+def _download_name(record: JobRecord, index: int | None) -> str:
+    p = record.params
+    if record.kind == "restore":
+        label = record.images[index].label if index is not None else "result"
+        return f"{p['task']}-{p['image'][:8]}-{label}.png"
+    if index is None:
+        return f"{p['model']}-s{p['seed']}-grid.png"
+    return f"{p['model']}-s{record.images[index].seed}-{index:03d}.png"

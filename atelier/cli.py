@@ -73,6 +73,73 @@ def _generate(args: argparse.Namespace) -> int:
     return 0
 
 
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".tif", ".tiff"}
+
+
+def _restore(args: argparse.Namespace) -> int:
+    """Files or folders in, repaired PNGs out; models are loaded once for a whole folder."""
+    from tqdm import tqdm
+
+    from atelier.errors import AtelierError
+    from atelier.settings import get_settings
+    from models.registry import Registry
+    from worker.photo_io import decode_mask, decode_photo, encode_photo
+    from worker.restore import TASK_MODELS, encode_mask, provenance_for, restore_photo
+    from worker.runtime import ModelCache
+
+    settings = get_settings()
+    src, dst = args.input, args.output
+    if src.is_dir():
+        inputs = sorted(p for p in src.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+        if not inputs:
+            print(f"error: no images ({', '.join(sorted(IMAGE_SUFFIXES))}) in {src}", file=sys.stderr)
+            return 2
+        dst.mkdir(parents=True, exist_ok=True)
+        outputs = [dst / f"{p.stem}.png" for p in inputs]
+    elif src.is_file():
+        inputs, outputs = [src], [dst / f"{src.stem}.png" if dst.is_dir() else dst]
+    else:
+        print(f"error: {src} does not exist", file=sys.stderr)
+        return 2
+    try:
+        cache = ModelCache(Registry(settings.model_dirs), device=args.device or settings.device)
+        nets = {m: cache.get(m) for m in TASK_MODELS[args.task]}
+    except AtelierError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 2
+    failures = 0
+    bar = tqdm(list(zip(inputs, outputs)), desc=args.task, unit="photo", disable=len(inputs) == 1)
+    for path, out in bar:
+        try:
+            photo = decode_photo(path.read_bytes(), max_pixels=settings.max_pixels)
+            mask_path = args.mask if args.mask else (_matching_mask(args.mask_dir, path) if args.mask_dir else None)
+            mask = decode_mask(mask_path.read_bytes(), size=photo.size, max_pixels=settings.max_pixels) \
+                if mask_path else None
+            result, used = restore_photo(args.task, photo, mask, sigma=args.sigma, nets=nets)
+            prov = provenance_for(args.task, nets, sigma=args.sigma, image_sha256=None, mask_sha256=None)
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_bytes(encode_photo(photo, result, prov))
+            if args.save_mask and used is not None:
+                mask_out = args.save_mask / f"{path.stem}.png" if len(inputs) > 1 or args.save_mask.is_dir() \
+                    else args.save_mask
+                mask_out.parent.mkdir(parents=True, exist_ok=True)
+                mask_out.write_bytes(encode_mask(used, prov))
+            bar.write(str(out)) if len(inputs) > 1 else print(out)
+        except (AtelierError, OSError) as exc:
+            failures += 1
+            message = exc.message if isinstance(exc, AtelierError) else str(exc)
+            print(f"error: {path}: {message}", file=sys.stderr)
+    return 1 if failures else 0
+
+
+def _matching_mask(folder: Path, image: Path) -> Path | None:
+    """The mask for photo.jpg is folder/photo.<any image suffix>."""
+    for candidate in sorted(folder.glob(f"{image.stem}.*")):
+        if candidate.suffix.lower() in IMAGE_SUFFIXES:
+            return candidate
+    return None
+
+
 def _models(args: argparse.Namespace) -> int:
     from atelier.settings import get_settings
     from models.registry import Registry
@@ -92,9 +159,11 @@ def _models(args: argparse.Namespace) -> int:
     return 0
 
 
-def _delegated(subparsers: argparse._SubParsersAction, name: str, module: str, help_text: str) -> None:
+def _delegated(subparsers: argparse._SubParsersAction, name: str, module: str, help_text: str,
+               leading: tuple[str, ...] = ()) -> None:
+    """`leading` arguments are put before the user's (e.g. the task name a shared trainer expects)."""
     p = subparsers.add_parser(name, help=help_text, add_help=False)  # --help goes to the module's parser
-    p.set_defaults(module=module, prog=f"{subparsers._prog_prefix} {name}", about=help_text)
+    p.set_defaults(module=module, prog=f"{subparsers._prog_prefix} {name}", about=help_text, leading=leading)
 
 
 def _run_module(args: argparse.Namespace, rest: list[str]) -> int:
@@ -104,7 +173,7 @@ def _run_module(args: argparse.Namespace, rest: list[str]) -> int:
     mod = importlib.import_module(args.module)
     parser = argparse.ArgumentParser(prog=args.prog, description=args.about)
     mod.add_arguments(parser)
-    return int(mod.run(parser.parse_args(rest)) or 0)
+    return int(mod.run(parser.parse_args([*args.leading, *rest])) or 0)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -141,6 +210,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, required=True, help="output folder")
     p.set_defaults(func=_generate)
 
+    p = sub.add_parser("restore", help="repair photos locally: denoise, inpaint or auto",
+                       description="Repair a photo or a folder of photos in this process. Outputs are PNGs named "
+                       "like their inputs, at the input's bit depth, with alpha and ICC profile kept.")
+    p.add_argument("task", choices=["denoise", "inpaint", "auto"], help="what to do")
+    p.add_argument("input", type=Path, help="a photo, or a folder of photos")
+    p.add_argument("output", type=Path, help="output file, or folder (created) for a folder input")
+    p.add_argument("--sigma", type=float, help="noise level / strength, 0-255 scale (default: blind)")
+    masks = p.add_mutually_exclusive_group()
+    masks.add_argument("--mask", type=Path, help="mask for a single photo (white = repair)")
+    masks.add_argument("--mask-dir", type=Path, help="folder of masks matched to photos by file name")
+    p.add_argument("--save-mask", type=Path, help="auto: write the detected damage mask here (file or folder)")
+    p.add_argument("--device", help="cpu, cuda, cuda:1 (default: CUDA if present)")
+    p.set_defaults(func=_restore)
+
     p = sub.add_parser("models", help="list the models this installation serves")
     p.set_defaults(func=_models)
 
@@ -150,12 +233,18 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Train one of Atelier's networks.")
     trainers = p.add_subparsers(dest="trainer", required=True, metavar="WHAT")
     _delegated(trainers, "gan", "models.training.gan", "train a GAN: the digits generator or the MLP baseline")
+    for task, what in (("denoise", "the colour denoiser (Gaussian, impulse, grain, JPEG; blind or given sigma)"),
+                       ("inpaint", "the inpainter (strokes, blobs and boxes covering up to 40 percent)"),
+                       ("detect", "the old-photo damage detector (scratches, dust, specks, blotches, tears)")):
+        _delegated(trainers, task, "models.training.restore", f"train {what}", leading=(task,))
 
     p = sub.add_parser("benchmark", help="measure models against baselines; writes docs/BENCHMARKS.md",
                        description="Measure a model against baselines in one run and record the table.")
     benches = p.add_subparsers(dest="benchmark", required=True, metavar="WHAT")
     _delegated(benches, "digits", "models.evaluation.digits_benchmark",
                "Fréchet distance and class accuracy of the digits generator vs real data and an MLP GAN")
+    _delegated(benches, "restore", "models.evaluation.restore_benchmark",
+               "denoise / inpaint / auto repair vs CBM3D, NLM, median, TELEA, NS, biharmonic, top-hat pipeline")
     return parser
 
 

@@ -18,7 +18,9 @@ def save_model(folder: Path, manifest: dict[str, Any], state_dict: dict[str, tor
     folder.mkdir(parents=True, exist_ok=True)
     model_id = manifest["id"]
     tensors = {k: v.detach().to("cpu").contiguous() for k, v in state_dict.items()}
-    save_file(tensors, str(folder / f"{model_id}.safetensors"), metadata={"atelier": json.dumps(manifest)})
+    weights = folder / f"{model_id}.safetensors"
+    save_file(tensors, str(weights), metadata={"atelier": json.dumps(manifest)})
+    weights.chmod(0o644)  # safetensors writes 0600; shipped weights must be readable by the service's user
     manifest_path = folder / f"{model_id}.json"
     manifest_path.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
     return manifest_path

@@ -54,10 +54,28 @@ def make_tiny_digits(folder: Path, *, model_id: str = "digits", base_channels: i
     return save_model(folder, manifest, net.state_dict())
 
 
+def make_tiny_restorers(folder: Path, *, version: str = "0.0.1-test") -> None:
+    """Untrained, tiny denoise / inpaint / detect networks saved like shipped ones: the whole restore pipeline
+    runs on them (the outputs are not repairs, but shapes, formats, masks and metadata are all real)."""
+    import torch
+
+    from models.checkpoint import save_model
+    from models.networks.restore_unet import build, tiny_config
+
+    torch.manual_seed(0)
+    for task in ("denoise", "inpaint", "detect"):
+        cfg = tiny_config(task)
+        manifest = {"id": task, "kind": "restore", "architecture": f"{task}-unet", "version": version,
+                    "description": f"tiny untrained test {task} network", "classes": [], "image_size": 0,
+                    "channels": 3, "config": cfg.to_dict(), "metrics": {}, "card": None}
+        save_model(folder, manifest, build(cfg).state_dict())
+
+
 @pytest.fixture(scope="session")
 def tiny_models(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("weights")
     make_tiny_digits(folder)
+    make_tiny_restorers(folder)
     return folder
 
 

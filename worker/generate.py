@@ -9,7 +9,10 @@ from atelier.errors import UnknownClass
 from models.generate import sample_one
 from models.seeding import MAX_SEED, class_for_seed
 from worker.images import encode_png, make_grid
-from worker.runtime import LoadedModel
+from worker.outputs import JobOutput
+from worker.records import ImageInfo, JobRecord
+from worker.runtime import LoadedModel, ModelCache
+from worker.store import Store
 
 
 @dataclass
@@ -61,3 +64,13 @@ def generate_images(
     grid = encode_png(make_grid(pixels), {**base, "seed": seed, "count": count, "class": class_name,
                                            "images": [{"seed": im.seed, "class": im.class_name} for im in images]})
     return GenerateOutput(images=images, grid_png=grid)
+
+
+def run_generate_job(record: JobRecord, *, store: Store, models: ModelCache,
+                     on_progress: Callable[[float], None]) -> JobOutput:
+    params = record.params
+    model = models.get(params["model"])
+    out = generate_images(model, seed=params["seed"], count=params["count"], class_name=params.get("class"),
+                          truncation=params["truncation"], on_progress=on_progress)
+    images = [(ImageInfo(index=im.index, seed=im.seed, class_name=im.class_name), im.png) for im in out.images]
+    return JobOutput(images=images, primary=out.grid_png, device=str(model.device))

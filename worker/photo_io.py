@@ -95,6 +95,15 @@ def _decode_16bit_colour(data: bytes, orientation: int) -> np.ndarray:
     return np.ascontiguousarray(arr).astype(np.float32) / 65535.0
 
 
+def probe_photo(data: bytes, *, max_pixels: int) -> tuple[int, int]:
+    """Validate a photo completely (format, size, every byte decodes) without converting it; -> (W, H) as
+    displayed, i.e. after EXIF orientation."""
+    img = _open(data, max_pixels, "image")
+    _load(img, "image")
+    w, h = img.size
+    return (h, w) if img.getexif().get(0x0112, 1) in (5, 6, 7, 8) else (w, h)
+
+
 def decode_photo(data: bytes, *, max_pixels: int) -> Photo:
     img = _open(data, max_pixels, "image")
     fmt = img.format or "?"

@@ -24,8 +24,9 @@ def new_job_id() -> str:
 
 class ImageInfo(BaseModel):
     index: int  # position in the job's results
-    seed: int  # the seed this one image was drawn from (re-create it with count=1)
-    class_name: str | None = Field(None, alias="class")
+    seed: int | None = None  # generate: the seed this one image was drawn from (re-create it with count=1)
+    class_name: str | None = Field(None, alias="class")  # generate: its class
+    label: str | None = None  # restore: "result" or "mask" (the detected damage of an auto repair)
 
     model_config = {"populate_by_name": True}
 

@@ -9,13 +9,20 @@ from __future__ import annotations
 import logging
 import time
 from atelier.errors import AtelierError
-from worker.generate import generate_images
+from worker.generate import run_generate_job
+from worker.outputs import JobHandler
 from worker.records import FINISHED, ImageInfo, JobError, blob_key, utcnow
+from worker.restore import run_restore_job
 from worker.runtime import ModelCache
 from worker.store import Store, cached_result
 
 log = logging.getLogger(__name__)
 
+# job kind -> handler; each returns the PNGs to store and says where it ran
+HANDLERS: dict[str, JobHandler] = {
+    "generate": run_generate_job,
+    "restore": run_restore_job,
+}
 # A job that takes its worker down this many times is marked failed instead of being redelivered forever.
 MAX_ATTEMPTS = 3
 # Progress writes are throttled: the store is shared, a job may have hundreds of steps.
@@ -52,24 +59,22 @@ def run_job(job_id: str, *, store: Store, models: ModelCache) -> None:
 
     device = None
     try:
-        if record.kind != "generate":
+        handler = HANDLERS.get(record.kind)
+        if handler is None:
             raise AtelierError(f"unknown job kind {record.kind!r}", code="unknown_kind")
-        params = record.params
-        model = models.get(params["model"])
-        device = str(model.device)
-        out = generate_images(model, seed=params["seed"], count=params["count"], class_name=params.get("class"),
-                              truncation=params["truncation"], on_progress=on_progress)
-        for image in out.images:
-            store.put_blob(blob_key(record.cache_key, image.index), image.png)
-        store.put_blob(blob_key(record.cache_key, "grid"), out.grid_png)
-        images = [ImageInfo(index=im.index, seed=im.seed, class_name=im.class_name) for im in out.images]
+        out = handler(record, store=store, models=models, on_progress=on_progress)
+        device = out.device
+        for info, png in out.images:
+            store.put_blob(blob_key(record.cache_key, info.index), png)
+        store.put_blob(blob_key(record.cache_key, "grid"), out.primary)
+        images = [info for info, _ in out.images]
         # The cache entry is written last: whoever sees it can rely on every blob being there.
         store.put_cache(record.cache_key, {"images": [im.model_dump(by_alias=True) for im in images]})
         ms = int((time.perf_counter() - started) * 1000)
         store.update_job(job_id, status="succeeded", progress=1.0, finished_at=utcnow(), images=images,
                          device=device, duration_ms=ms)
         log.info("job %s kind=%s model=%s device=%s ms=%d status=succeeded", job_id, record.kind,
-                 params["model"], device, ms)
+                 record.params.get("model") or record.params.get("task"), device, ms)
     except AtelierError as exc:
         _fail(store, job_id, exc.code, exc.message, started, device)
     except Exception:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response, status
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, File, Form, Response, UploadFile, status
 
 from app.deps import ServicesDep
 from app.schemas import ErrorResponse, GenerateRequest, JobCreated, JobView
-from app.services import get_job, job_view, result_png, submit_generate
+from app.services import get_job, job_view, result_png, submit_generate, submit_restore
 
 router = APIRouter(prefix="/api/v1/jobs", tags=["jobs"])
 
@@ -18,6 +20,27 @@ PNG = {200: {"content": {"image/png": {}}, "description": "The PNG, with its par
 def create_generate_job(body: GenerateRequest, services: ServicesDep, response: Response) -> JobCreated:
     """Queue a generate job (or answer it from the result cache). Poll `status_url` until it finishes."""
     record = submit_generate(services, body)
+    url = f"/api/v1/jobs/{record.id}"
+    response.headers["Location"] = url
+    return JobCreated(id=record.id, status_url=url)
+
+
+@router.post("/restore", status_code=status.HTTP_202_ACCEPTED, response_model=JobCreated, responses=ERRORS)
+def create_restore_job(
+    services: ServicesDep,
+    response: Response,
+    image: Annotated[UploadFile, File(description="The photo: PNG, JPEG, WebP or TIFF, 8 or 16 bit")],
+    task: Annotated[Literal["denoise", "inpaint", "auto"], Form(description="denoise | inpaint | auto")],
+    mask: Annotated[UploadFile | None, File(description="inpaint (required) / auto (optional, skips "
+                                                        "detection): same size as the image, white = repair")] = None,
+    sigma: Annotated[float | None, Form(ge=0, le=75, description="Noise level / strength on the 0-255 scale; "
+                                                                 "omitted = blind (estimated)")] = None,
+) -> JobCreated:
+    """Queue a photo repair. The result is the repaired PNG (same bit depth, alpha and ICC profile as the
+    upload); an auto repair also returns the detected damage mask as image 1."""
+    # An empty mask part counts as no mask: browsers send one for an untouched file input.
+    mask_bytes = (mask.file.read() or None) if mask is not None else None
+    record = submit_restore(services, task=task, image=image.file.read(), mask=mask_bytes, sigma=sigma)
     url = f"/api/v1/jobs/{record.id}"
     response.headers["Location"] = url
     return JobCreated(id=record.id, status_url=url)

@@ -9,6 +9,7 @@ import torch
 
 from models.networks.cdcgan import CDCGANConfig, Generator as CDCGANGenerator
 from models.networks.mlp_gan import MLPGANConfig, MLPGenerator
+from models.networks.restore_unet import builder as _restore_builder
 
 
 def _known(cls: type, config: dict[str, Any]) -> dict[str, Any]:
@@ -28,6 +29,9 @@ def _build_mlp_gan(config: dict[str, Any]) -> torch.nn.Module:
 ARCHITECTURES: dict[str, Callable[[dict[str, Any]], torch.nn.Module]] = {
     "cdcgan": _build_cdcgan,
     "mlp-gan": _build_mlp_gan,  # the tutorial baseline, benchmarked but not shipped
+    "denoise-unet": _restore_builder("denoise"),  # photo repair (models/networks/restore_unet.py): RGB -> RGB
+    "inpaint-unet": _restore_builder("inpaint"),  # RGB + mask -> RGB, unchanged outside the mask
+    "detect-unet": _restore_builder("detect"),  # RGB -> damage-mask logits
 }
 
 

@@ -3,8 +3,9 @@
 Generator: latent z and a learned class embedding -> 7x7 feature map -> two nearest-upsample + 3x3 conv stages
 (no transposed convs, so no checkerboard artefacts) -> tanh image. Class information also enters every stage
 through conditional batch norm, which keeps the requested class sharp.
-Discriminator: strided convs with spectral norm and a projection head (Miyato & Koyama 2018), trained with
-the hinge loss.
+Discriminator: strided convs with spectral norm, a minibatch-standard-deviation channel (Karras et al. 2018: lets
+the discriminator see a batch that lacks variety, which keeps the generator from ignoring z) and a projection
+head (Miyato & Koyama 2018), trained with the hinge loss.
 """
 
 from __future__ import annotations
@@ -83,10 +84,13 @@ class Discriminator(nn.Module):
             spectral_norm(nn.Conv2d(2 * c, 4 * c, 4, stride=2, padding=1)),  # (B, 4c, 7, 7)
             nn.LeakyReLU(0.2),
         )
+        self.final = spectral_norm(nn.Conv2d(4 * c + 1, 4 * c, 3, padding=1))  # after the minibatch-std channel
         self.linear = spectral_norm(nn.Linear(4 * c, 1))
         self.project = spectral_norm(nn.Embedding(cfg.num_classes, 4 * c))
 
     def forward(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         """x: (B, channels, 28, 28), y: (B,) -> (B,) realness score (hinge-loss logits)."""
-        h = self.features(x).sum(dim=(2, 3))  # (B, 4c) global sum pooling
+        h = self.features(x)  # (B, 4c, 7, 7)
+        std = h.std(dim=0, unbiased=False).mean().expand(h.shape[0], 1, *h.shape[2:])  # (B, 1, 7, 7) batch spread
+        h = F.leaky_relu(self.final(torch.cat([h, std], dim=1)), 0.2).sum(dim=(2, 3))  # (B, 4c) global sum pooling
         return self.linear(h).squeeze(1) + (self.project(y) * h).sum(dim=1)

@@ -116,9 +116,10 @@ def test_unknown_job_and_result_before_ready(client):
 
 
 def test_models_health_and_docs(client):
-    models = client.get("/api/v1/models").json()["models"]
-    assert [m["id"] for m in models] == ["digits"]
-    assert models[0]["classes"] == [str(i) for i in range(10)] and models[0]["version"] == "0.0.1-test"
+    models = {m["id"]: m for m in client.get("/api/v1/models").json()["models"]}
+    assert sorted(models) == ["denoise", "detect", "digits", "inpaint"]
+    assert models["digits"]["kind"] == "generator" and models["denoise"]["kind"] == "restore"
+    assert models["digits"]["classes"] == [str(i) for i in range(10)] and models["digits"]["version"] == "0.0.1-test"
     assert client.get("/healthz").json() == {"status": "ok", "mode": None, "checks": {}}
     ready = client.get("/readyz")
     assert ready.status_code == 200 and ready.json()["mode"] == "embedded"

@@ -44,7 +44,9 @@ def test_models_lists_shipped_and_help_is_helpful(tiny_models):
     listed = atelier("models", env=env)
     assert listed.returncode == 0 and "digits" in listed.stdout and "0, 1, 2" in listed.stdout
     for cmd in (["--help"], ["serve", "--help"], ["worker", "--help"], ["generate", "--help"], ["train", "--help"],
-                ["train", "gan", "--help"], ["benchmark", "digits", "--help"]):
+                ["train", "gan", "--help"], ["train", "denoise", "--help"], ["train", "inpaint", "--help"],
+                ["train", "detect", "--help"], ["restore", "--help"], ["benchmark", "digits", "--help"],
+                ["benchmark", "restore", "--help"]):
         result = atelier(*cmd, env=env)
         assert result.returncode == 0 and "usage:" in result.stdout, (cmd, result.stderr)
 
@@ -52,3 +54,45 @@ def test_models_lists_shipped_and_help_is_helpful(tiny_models):
 def test_worker_refuses_to_start_without_redis(tiny_models):
     result = atelier("worker", env=python_env(ATELIER_MODEL_DIRS=str(tiny_models)))
     assert result.returncode == 2 and "ATELIER_REDIS_URL" in result.stderr
+
+
+def _png(path, arr):
+    from PIL import Image
+
+    Image.fromarray(arr).save(path)
+
+
+def test_restore_a_folder_with_masks_matched_by_name(tiny_models, tmp_path):
+    import numpy as np
+    from PIL import Image
+
+    env = python_env(ATELIER_MODEL_DIRS=str(tiny_models))
+    photos, masks, out = tmp_path / "photos", tmp_path / "masks", tmp_path / "out"
+    photos.mkdir()
+    masks.mkdir()
+    rng = np.random.default_rng(0)
+    for name in ("a", "b", "c"):
+        _png(photos / f"{name}.png", rng.integers(0, 256, (32, 40, 3), dtype=np.uint8))
+        m = np.zeros((32, 40), np.uint8)
+        m[5:15, 5:25] = 255
+        _png(masks / f"{name}.png", m)
+    result = atelier("restore", "inpaint", str(photos), str(out), "--mask-dir", str(masks), env=env)
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["a.png", "b.png", "c.png"]
+    a_in, a_out = np.asarray(Image.open(photos / "a.png")), np.asarray(Image.open(out / "a.png"))
+    assert np.array_equal(a_in[20:], a_out[20:])  # outside the mask: untouched
+    assert read_provenance((out / "a.png").read_bytes())["task"] == "inpaint"
+
+
+def test_restore_single_file_auto_saves_the_mask_and_reports_bad_files(tiny_models, tmp_path):
+    import numpy as np
+
+    env = python_env(ATELIER_MODEL_DIRS=str(tiny_models))
+    _png(tmp_path / "old.png", np.random.default_rng(1).integers(0, 256, (32, 32, 3), dtype=np.uint8))
+    result = atelier("restore", "auto", str(tmp_path / "old.png"), str(tmp_path / "fixed.png"),
+                     "--save-mask", str(tmp_path / "mask.png"), env=env)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "fixed.png").is_file() and (tmp_path / "mask.png").is_file()
+    (tmp_path / "broken.png").write_bytes(b"not a png")
+    result = atelier("restore", "denoise", str(tmp_path / "broken.png"), str(tmp_path / "x.png"), env=env)
+    assert result.returncode == 1 and "not an image" in result.stderr and "Traceback" not in result.stderr

@@ -132,3 +132,27 @@ def test_queue_down_gives_503_with_retry_after(tiny_models, monkeypatch):
             assert ready.status_code == 503 and ready.json()["checks"]["queue"] is False
     finally:
         get_settings.cache_clear()
+
+
+def test_restore_job_through_redis_and_a_worker_process(cluster_factory, tiny_models, distributed_env):
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    cluster = cluster_factory(tiny_models)
+    cluster.start_worker("w1")
+    photo = np.random.default_rng(3).integers(0, 256, (48, 64, 3), dtype=np.uint8)
+    buf = io.BytesIO()
+    Image.fromarray(photo).save(buf, format="JPEG", quality=90)
+    with TestClient(create_app()) as client:
+        r = client.post("/api/v1/jobs/restore", files={"image": ("old.jpg", buf.getvalue(), "image/jpeg")},
+                        data={"task": "auto"})
+        assert r.status_code == 202, r.text
+        job = wait_finished(client, r.json()["id"], timeout=90)
+        assert job["status"] == "succeeded", job
+        assert [im["label"] for im in job["images"]] == ["result", "mask"]
+        result = client.get(job["results"][0], params={"download": 1})
+        assert result.headers["content-disposition"].endswith('-result.png"')
+        assert read_provenance(result.content)["models"] == {"detect": "0.0.1-test", "inpaint": "0.0.1-test",
+                                                             "denoise": "0.0.1-test"}

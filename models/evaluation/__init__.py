@@ -1,0 +1,1 @@
+"""Evaluation tools and benchmarks (`atelier benchmark WHAT`): digit classifier, Fréchet distance, reports."""

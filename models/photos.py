@@ -1,0 +1,242 @@
+"""Openly licensed photographs for the restoration networks, fetched offline by package name and cached as PNG.
+
+    python -m models.photos [--data-dir data-cache/photos]      fetch, downscale and write manifest.json
+
+Sources (licences per file in the manifest):
+
+    train       Debian lomiri-wallpapers-16.04   13 photos (2 of its 15 wallpapers are abstract art and skipped)
+                Debian mate-backgrounds          12 photos of nature/
+                Debian plasma-workspace-wallpapers 11 photos (the rest of that package is abstract art)
+                scikit-image (if installed)       astronaut, chelsea, coffee, rocket; grey camera, coins, textures
+    validation  Debian opencv-doc                 16 colour photos from examples/data (VALIDATION_OPENCV below)
+                scikit-learn (if installed)       china.jpg, flower.jpg
+
+Validation photos are never trained on; they are what the benchmark corrupts with fixed seeds. Debian packages
+are fetched with `apt-get download` and only the needed files are unpacked (`dpkg-deb --fsys-tarfile | tar -x`,
+what `dpkg -x` does, no root needed). Photos are downscaled so the longest side is at most MAX_SIDE (which also
+washes out most of the sources' own JPEG noise: the networks learn that "clean" means clean), converted to RGB
+and stored as PNG under <data-dir>/{train,val}/. Training samples patches from them on the fly.
+
+A user's own folder of images works too (`load_folder`): every image file below it, any size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import logging
+import os
+import subprocess
+import sys
+import tempfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+log = logging.getLogger(__name__)
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_PHOTO_DIR = REPO_ROOT / "data-cache" / "photos"  # gitignored
+MAX_SIDE = 1024  # longest side of a cached photo, pixels
+MANIFEST = "manifest.json"
+IMAGE_EXTENSIONS = {".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff"}
+
+
+@dataclass(frozen=True)
+class Photo:
+    name: str  # file stem in the cache, unique
+    split: str  # "train" or "val"
+    source: str  # "debian:<package>", "pypi:scikit-image", ...
+    member: str  # path inside the package
+    licence: str
+    author: str = ""
+
+
+def _lomiri(stem: str, licence: str, author: str) -> Photo:
+    return Photo(f"lomiri-{stem}", "train", "debian:lomiri-wallpapers-16.04",
+                 f"./usr/share/backgrounds/{stem}.jpg", licence, author)
+
+
+# analogpattern_by_Peter_Nerlich (a grainy texture) and umang_by_Abhishek_Mudgal (a colour gradient) are left out
+LOMIRI = [
+    _lomiri("aitzgorri_by_Aitzol_Berasategi", "CC-BY-4.0", "Aitzol Berasategi"),
+    _lomiri("Bridge_by_Sander_Klootwijk", "CC-BY-SA-4.0", "Sander Klootwijk"),
+    _lomiri("Dragonfly_by_Bolly", "CC-BY-SA-4.0", "Bolly"),
+    _lomiri("free_by_Peter_Nerlich", "CC-BY-SA-4.0", "Peter Nerlich"),
+    _lomiri("friends_by_Aitzol_Berasategi", "CC-BY-4.0", "Aitzol Berasategi"),
+    _lomiri("greentock_by_Peter_Nerlich", "CC-BY-SA-4.0", "Peter Nerlich"),
+    _lomiri("life_by_Aitzol_Berasategi", "CC-BY-4.0", "Aitzol Berasategi"),
+    _lomiri("picosdeeuropa_by_Aitzol_Berasategi", "CC-BY-4.0", "Aitzol Berasategi"),
+    _lomiri("Picture_0B_by_freespace", "CC-BY-4.0", "Trevor Freespace"),
+    _lomiri("Picture_1A_by_freespace", "CC-BY-4.0", "Trevor Freespace"),
+    _lomiri("seeding_by_Clements_Engelhardt", "CC0-1.0", "Clemens Engelhardt"),
+    _lomiri("sunset_by_Aitzol_Berasategi", "CC-BY-4.0", "Aitzol Berasategi"),
+    _lomiri("Wine_by_Jakkub_Mede", "CC-BY-4.0", "Jakub Mede"),
+]
+MATE = [Photo(f"mate-{n}", "train", "debian:mate-backgrounds", f"./usr/share/backgrounds/mate/nature/{n}.jpg",
+              "GPL-2+")
+        for n in ("Aqua", "Blinds", "Dune", "FreshFlower", "Garden", "GreenMeadow", "LadyBird", "RainDrops", "Storm",
+                  "TwoWings", "Wood", "YellowFlower")]
+PLASMA = [Photo(f"plasma-{n}", "train", "debian:plasma-workspace-wallpapers",
+                f"./usr/share/wallpapers/{n}/contents/images/2560x1600.jpg", "LGPL-3", a)
+          for n, a in (("BytheWater", "Maciej Wiklo"), ("ColdRipple", "Risto Saukonpää"),
+                       ("ColorfulCups", "Dmitri Popov"), ("DarkestHour", "Risto Saukonpää"),
+                       ("EveningGlow", "Ian Hex"), ("FallenLeaf", "Martin Klapetek"), ("Grey", "Sigi Sagi"),
+                       ("Kite", "Risto Saukonpää"), ("OneStandsOut", "Risto Saukonpää"),
+                       ("Path", "Risto Saukonpää"), ("summer_1am", "Risto Saukonpää"))]
+# Natural colour photos only: no logos, drawings, renders, charts, calibration boards or text; of the stereo /
+# before-after pairs (aloeL/R, graf1/3, leuvenA/B, rubberwhale1/2, ela_original/modified, aero1/3) one image;
+# apple.jpg and orange.jpg are left out (old scans full of their own grain), as are the webcam shots (left*, right*,
+# stuff) and the blurred licenseplate_motion.
+VALIDATION_OPENCV = ("aero1.jpg", "aloeL.jpg", "baboon.jpg", "board.jpg", "building.jpg", "butterfly.jpg",
+                     "chicky_512.png", "ela_original.jpg", "fruits.jpg", "graf1.png", "home.jpg", "leuvenA.jpg",
+                     "messi5.jpg", "rubberwhale1.png", "smarties.png", "squirrel_cls.jpg")
+OPENCV = [Photo(f"opencv-{Path(n).stem}", "val", "debian:opencv-doc", f"./usr/share/doc/opencv-doc/examples/data/{n}",
+                "Apache-2.0 / BSD-3-Clause") for n in VALIDATION_OPENCV]
+# scikit-image's bundled photos (licences from skimage.data's docstrings); motorcycle (Middlebury) has no clear
+# licence and moon / hubble / retina / ihc are noisy or not photographs of scenes, so they are left out.
+SKIMAGE = [Photo(f"skimage-{n}", "train", "pypi:scikit-image", f"skimage/data/{n}.{ext}", lic)
+           for n, ext, lic in (("astronaut", "png", "public domain (NASA)"), ("chelsea", "png", "CC0"),
+                               ("coffee", "png", "CC0"), ("rocket", "jpg", "public domain (NASA / SpaceX)"),
+                               ("camera", "png", "CC0"), ("coins", "png", "public domain"),
+                               ("brick", "png", "CC0"), ("grass", "png", "CC0"), ("gravel", "png", "CC0"))]
+SKLEARN = [Photo(f"sklearn-{n}", "val", "pypi:scikit-learn", f"sklearn/datasets/images/{n}.jpg", "CC-BY-2.0", a)
+           for n, a in (("china", "danielbuechele"), ("flower", "vultilion"))]
+ALL_PHOTOS = LOMIRI + MATE + PLASMA + SKIMAGE + OPENCV + SKLEARN
+
+
+# ---------------------------------------------------------------------------------------------------- fetching
+
+def _extract_deb_members(package: str, members: list[str], dest: Path) -> None:
+    """`apt-get download <package>` into a temporary folder, then unpack only `members` below `dest`."""
+    with tempfile.TemporaryDirectory(dir=dest) as tmp:
+        log.info("fetching Debian package %s", package)
+        subprocess.run(["apt-get", "download", package], cwd=tmp, check=True, capture_output=True)
+        (deb,) = Path(tmp).glob(f"{package}_*.deb")
+        tar_stream = subprocess.Popen(["dpkg-deb", "--fsys-tarfile", str(deb)], stdout=subprocess.PIPE)
+        subprocess.run(["tar", "-x", "-C", str(dest), *members], stdin=tar_stream.stdout, check=True)
+        if tar_stream.wait() != 0:
+            raise RuntimeError(f"dpkg-deb failed on {deb}")
+
+
+def _package_file(photo: Photo) -> Path | None:
+    """Where a PyPI package's bundled photo lies, or None if the package is not installed."""
+    module = photo.source.split(":", 1)[1].replace("scikit-image", "skimage").replace("scikit-learn", "sklearn")
+    spec = importlib.util.find_spec(module)
+    if spec is None or spec.origin is None:
+        return None
+    return Path(spec.origin).parent.parent / photo.member
+
+
+def downscale(img: Image.Image, max_side: int = MAX_SIDE) -> Image.Image:
+    """RGB, longest side at most max_side (Lanczos, aspect kept); never upscales."""
+    img = img.convert("RGB")
+    scale = max_side / max(img.size)
+    if scale < 1:
+        img = img.resize((max(1, round(img.width * scale)), max(1, round(img.height * scale))),
+                         Image.Resampling.LANCZOS)
+    return img
+
+
+def _store(src: Path, dest: Path, max_side: int) -> tuple[int, int]:
+    with Image.open(src) as im:
+        out = downscale(im, max_side)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_name(dest.name + ".tmp")
+    out.save(tmp, format="PNG")
+    os.replace(tmp, dest)  # atomic: a half-written photo is never read
+    return out.size
+
+
+def prepare_photos(data_dir: Path = DEFAULT_PHOTO_DIR, max_side: int = MAX_SIDE) -> dict:
+    """Fetch every photo not yet cached; (re)write manifest.json; returns the manifest."""
+    data_dir = Path(data_dir)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    entries = []
+    missing_debs: dict[str, list[Photo]] = {}
+    for p in ALL_PHOTOS:
+        if p.source.startswith("debian:") and not (data_dir / p.split / f"{p.name}.png").is_file():
+            missing_debs.setdefault(p.source.split(":", 1)[1], []).append(p)
+    for package, photos in missing_debs.items():
+        with tempfile.TemporaryDirectory(dir=data_dir) as tmp:
+            _extract_deb_members(package, [p.member for p in photos], Path(tmp))
+            for p in photos:
+                _store(Path(tmp) / p.member, data_dir / p.split / f"{p.name}.png", max_side)
+    for p in ALL_PHOTOS:
+        dest = data_dir / p.split / f"{p.name}.png"
+        if not dest.is_file() and p.source.startswith("pypi:"):
+            src = _package_file(p)
+            if src is None or not src.is_file():
+                log.warning("%s not installed: skipping %s", p.source, p.name)
+                continue
+            _store(src, dest, max_side)
+        if dest.is_file():
+            with Image.open(dest) as im:
+                size = im.size
+            entries.append({**asdict(p), "file": f"{p.split}/{p.name}.png", "size": list(size)})
+    manifest = {"max_side": max_side, "photos": entries,
+                "counts": {s: sum(e["split"] == s for e in entries) for s in ("train", "val")}}
+    tmp = data_dir / (MANIFEST + ".tmp")
+    tmp.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+    os.replace(tmp, data_dir / MANIFEST)
+    log.info("photos in %s: %s", data_dir, manifest["counts"])
+    return manifest
+
+
+# ---------------------------------------------------------------------------------------------------- loading
+
+def read_rgb(path: Path) -> np.ndarray:
+    """Any image file -> (H, W, 3) uint8 RGB (EXIF orientation applied, alpha dropped)."""
+    from PIL import ImageOps
+
+    with Image.open(path) as im:
+        return np.asarray(ImageOps.exif_transpose(im).convert("RGB"))
+
+
+def load_split(split: str, data_dir: Path = DEFAULT_PHOTO_DIR) -> list[np.ndarray]:
+    """The cached photos of one split ("train" or "val"), fetching them first if the manifest is missing."""
+    data_dir = Path(data_dir)
+    manifest_path = data_dir / MANIFEST
+    manifest = json.loads(manifest_path.read_text()) if manifest_path.is_file() else prepare_photos(data_dir)
+    return [read_rgb(data_dir / e["file"]) for e in manifest["photos"] if e["split"] == split]
+
+
+def load_folder(folder: Path, max_side: int | None = None) -> list[np.ndarray]:
+    """Every image below a user's folder, sorted by path, as (H, W, 3) uint8 (downscaled if max_side is given)."""
+    paths = sorted(p for p in Path(folder).rglob("*") if p.suffix.lower() in IMAGE_EXTENSIONS and p.is_file())
+    if not paths:
+        raise FileNotFoundError(f"no images ({', '.join(sorted(IMAGE_EXTENSIONS))}) below {folder}")
+    images = []
+    for p in paths:
+        a = read_rgb(p)
+        if max_side is not None and max(a.shape[:2]) > max_side:
+            a = np.asarray(downscale(Image.fromarray(a), max_side))
+        images.append(a)
+    return images
+
+
+# ---------------------------------------------------------------------------------------------------- CLI
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data-dir", type=Path, default=DEFAULT_PHOTO_DIR, help="cache folder of the photos")
+    parser.add_argument("--max-side", type=int, default=MAX_SIDE, help="downscale so the longest side is this")
+
+
+def run(args: argparse.Namespace) -> int:
+    manifest = prepare_photos(args.data_dir, args.max_side)
+    print(json.dumps(manifest["counts"]))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m models.photos", description=__doc__.split("\n")[0])
+    add_arguments(parser)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return run(parser.parse_args(argv))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,50 @@
+"""Running the repair networks on whole photos of any size (tiled), images as (H, W, 3) float32 in [0, 1]."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+import torch
+
+from models.tiling import run_tiled
+
+Progress = Callable[[float], None]
+# Tiles: big enough for context, small enough to bound memory (a 512² tile of the default U-Net needs ~100 MB).
+DENOISE_TILE, DENOISE_OVERLAP = 512, 48
+INPAINT_TILE, INPAINT_OVERLAP = 768, 128  # holes need surrounding context
+DETECT_TILE, DETECT_OVERLAP = 512, 48
+
+
+def _quiet(_: float) -> None:
+    pass
+
+
+def denoise(net: torch.nn.Module, rgb: np.ndarray, *, sigma: float | None, device: torch.device | str = "cpu",
+            on_progress: Progress = _quiet) -> np.ndarray:
+    """Blind when sigma is None; otherwise sigma (0-255 scale) is the noise level, i.e. the strength."""
+    return run_tiled(lambda t: net(t, sigma), rgb, tile=DENOISE_TILE, overlap=DENOISE_OVERLAP,
+                     multiple=net.cfg.multiple, device=device, on_progress=on_progress).clip(0, 1)
+
+
+def detect(net: torch.nn.Module, rgb: np.ndarray, *, threshold: float = 0.5, device: torch.device | str = "cpu",
+           on_progress: Progress = _quiet) -> np.ndarray:
+    """(H, W) bool damage mask (scratches, dust, specks, blotches, tears)."""
+    prob = run_tiled(lambda t: torch.sigmoid(net(t)), rgb, tile=DETECT_TILE, overlap=DETECT_OVERLAP,
+                     multiple=net.cfg.multiple, device=device, on_progress=on_progress)
+    return prob[..., 0] > threshold
+
+
+def inpaint(net: torch.nn.Module, rgb: np.ndarray, mask: np.ndarray, *, device: torch.device | str = "cpu",
+            on_progress: Progress = _quiet) -> np.ndarray:
+    """Fill `mask` (H, W) bool, True = missing; every pixel outside the mask is returned unchanged."""
+    stacked = np.concatenate([rgb, mask[..., None].astype(np.float32)], axis=2)  # (H, W, 4)
+
+    def fill(t: torch.Tensor) -> torch.Tensor:  # (1, 4, h, w) -> (1, 3, h, w)
+        if not bool(t[:, 3].any()):
+            return t[:, :3]  # nothing missing in this tile: skip the network
+        return net(t[:, :3], t[:, 3:4])
+
+    filled = run_tiled(fill, stacked, tile=INPAINT_TILE, overlap=INPAINT_OVERLAP, multiple=net.cfg.multiple,
+                       device=device, on_progress=on_progress)
+    return np.where(mask[..., None], filled.clip(0, 1), rgb)

@@ -1,0 +1,1 @@
+"""Training entry points, one module per `atelier train WHAT` (gan: the digits generator and its MLP baseline)."""

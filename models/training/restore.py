@@ -1,0 +1,573 @@
+"""Train the photo-repair networks on CPU: `atelier train denoise|inpaint|detect ...` or
+`python -m models.training.restore denoise|inpaint|detect ...`.
+
+    denoise   Denoiser (models/networks/restore_unet.py): a noise mixture (Gaussian sigma 0-50, salt-and-pepper,
+              film grain, JPEG, mixtures; models/degrade.py), Charbonnier loss; the noise level is given with a
+              "known" flag for half the images and withheld (blind) for the rest
+    inpaint   Inpainter: thin / thick strokes, blobs and boxes covering up to 40%; L1 on the whole guess plus a
+              heavier L1 in the hole; optionally a light hinge-GAN term from a patch discriminator (--adv-weight)
+    detect    DamageDetector: synthetic old-photo damage with its true mask; BCE + Dice
+
+Training photos: the train split of models/photos.py (or --train-folder); validation crops: its held-out val split
+(or --val-folder), never trained on. Patches are cut on the fly with random flips / rotations; the corruption of
+step k is drawn from a generator seeded by (seed, k), so a resumed run sees exactly the batches an uninterrupted
+one would. AdamW, linear warm-up then cosine decay (a function of the step, nothing to save), an EMA copy of the
+weights (what samples, validation and exports use). The run folder collects
+
+    train.log / metrics.jsonl              losses, lr and speed every --log-every steps; val_* rows every --val-every
+    samples-000400.png                     rows of input | EMA output | target on fixed validation crops
+    network-snapshot-000400.safetensors    resumable snapshot (models/training/snapshots.py)
+    checkpoint.json                        pointer to the latest snapshot + step, task, config, optimiser scalars
+
+`--resume` continues where the latest snapshot stopped; `--export DIR` writes the EMA network as
+DIR/<model-id>.{safetensors,json} via models.checkpoint.save_model.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import logging
+import math
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from PIL import Image
+from tqdm import tqdm
+
+from models import degrade
+from models.checkpoint import save_model
+from models.networks.restore_unet import TASKS, RestoreUNetConfig, build, macs_per_pixel, tiny_config
+from models.photos import DEFAULT_PHOTO_DIR, load_folder, load_split
+from models.quality import mask_scores, psnr, ssim
+from models.training.snapshots import load_snapshot, optimizer_from_flat, optimizer_to_flat, save_snapshot, sub_state
+
+log = logging.getLogger(__name__)
+
+# task -> defaults of the architecture and the recipe (each can be overridden on the command line)
+DEFAULTS: dict[str, dict[str, Any]] = {
+    "denoise": dict(widths=(32, 64, 96, 128), enc_blocks=(1, 2, 2, 2), dec_blocks=(1, 1, 1), dilations=(),
+                    gated=False, head_channels=16, patch_size=128, batch_size=16, lr=1e-3),
+    "inpaint": dict(widths=(32, 64, 96, 128), enc_blocks=(1, 2, 2, 2), dec_blocks=(1, 1, 1), dilations=(2, 4, 8),
+                    gated=True, head_channels=16, patch_size=192, batch_size=8, lr=5e-4),
+    "detect": dict(widths=(24, 48, 64, 96), enc_blocks=(1, 1, 2, 2), dec_blocks=(1, 1, 1), dilations=(),
+                   gated=False, head_channels=8, patch_size=128, batch_size=16, lr=1e-3),
+}
+ARCHITECTURE = {t: f"{t}-unet" for t in TASKS}  # manifest architecture names (models/networks/__init__.py)
+VAL_SIGMAS = (15, 25, 50)
+
+
+def _ints(text: str) -> tuple[int, ...]:
+    return tuple(int(v) for v in text.split(",") if v.strip())
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    a = parser.add_argument
+    a("task", choices=TASKS, help="which network to train")
+    a("--run-dir", type=Path, default=None, help="run folder (default runs/<task>)")
+    a("--data-dir", type=Path, default=DEFAULT_PHOTO_DIR, help="cache of the fetched photos (models/photos.py)")
+    a("--train-folder", type=Path, default=None, help="train on the images below this folder instead")
+    a("--val-folder", type=Path, default=None, help="validate on the images below this folder instead")
+    a("--steps", type=int, default=100_000, help="total optimiser steps (a resumed run continues to this)")
+    a("--batch-size", type=int, default=None, help="patches per step (default per task: 16 / 8 / 16)")
+    a("--patch-size", type=int, default=None, help="side of the training patches (default 128 / 192 / 128)")
+    a("--lr", type=float, default=None, help="peak AdamW learning rate (default 1e-3 / 5e-4 / 1e-3)")
+    a("--min-lr-ratio", type=float, default=0.02, help="cosine decay ends at lr * this")
+    a("--warmup", type=int, default=500, help="linear learning-rate warm-up steps")
+    a("--weight-decay", type=float, default=1e-4, help="AdamW weight decay")
+    a("--ema-decay", type=float, default=0.999, help="EMA decay (ramped up over the first steps)")
+    a("--seed", type=int, default=0, help="seeds initialisation, patches and corruptions")
+    a("--threads", type=int, default=2, help="torch CPU threads")
+    a("--log-every", type=int, default=50, help="append a metrics.jsonl line every N steps")
+    a("--sample-every", type=int, default=1000, help="write samples-<step>.png every N steps")
+    a("--val-every", type=int, default=1000, help="validate the EMA network every N steps")
+    a("--checkpoint-every", type=int, default=500, help="write a resumable snapshot every N steps")
+    a("--val-images", type=int, default=6, help="validation photos used (fixed centre crops)")
+    a("--val-size", type=int, default=256, help="side of the validation crops")
+    a("--resume", action="store_true", help="continue from the run folder's latest snapshot")
+    a("--no-progress", action="store_true", help="no tqdm bar (logs only)")
+    g = parser.add_argument_group("architecture (models/networks/restore_unet.py; defaults per task)")
+    g.add_argument("--tiny", action="store_true", help="a tiny network (tests)")
+    g.add_argument("--widths", type=_ints, default=None, help="channels per level, e.g. 32,64,96,128")
+    g.add_argument("--enc-blocks", type=_ints, default=None, help="residual blocks per encoder level, e.g. 1,2,2,2")
+    g.add_argument("--dec-blocks", type=_ints, default=None, help="residual blocks per decoder level, e.g. 1,1,1")
+    g.add_argument("--dilations", type=_ints, default=None, help="dilated context blocks at the deepest level")
+    g.add_argument("--gated", action=argparse.BooleanOptionalAction, default=None, help="gated convolutions")
+    g.add_argument("--head-channels", type=int, default=None, help="full-resolution head channels (0 = none)")
+    t = parser.add_argument_group("task recipes")
+    t.add_argument("--max-sigma", type=float, default=50.0, help="denoise: largest Gaussian sigma (0-255 scale)")
+    t.add_argument("--blind-prob", type=float, default=0.5, help="denoise: share of images without a noise level")
+    t.add_argument("--max-coverage", type=float, default=0.4, help="inpaint: largest hole fraction")
+    t.add_argument("--hole-weight", type=float, default=6.0, help="inpaint: weight of the L1 in the hole")
+    t.add_argument("--adv-weight", type=float, default=0.0, help="inpaint: hinge-GAN weight (0 = no discriminator)")
+    t.add_argument("--pos-weight", type=float, default=3.0, help="detect: BCE weight of damaged pixels")
+    t.add_argument("--dice-weight", type=float, default=1.0, help="detect: weight of the Dice loss")
+    e = parser.add_argument_group("export")
+    e.add_argument("--export", type=Path, default=None, help="write the EMA network to this weights folder")
+    e.add_argument("--model-id", default=None, help="kebab-case id of the exported model (default: the task)")
+    e.add_argument("--version", default="0.1.0", help="version of the exported weights")
+    e.add_argument("--description", default=None, help="one line shown by the API")
+    e.add_argument("--card", default=None, help="model card path, relative to the repo (default docs/models/<id>.md)")
+
+
+def build_config(args: argparse.Namespace) -> RestoreUNetConfig:
+    if args.tiny:
+        base = tiny_config(args.task)
+        d = base.to_dict()
+    else:
+        d = {k: v for k, v in DEFAULTS[args.task].items() if k in RestoreUNetConfig.__dataclass_fields__}
+        d["task"] = args.task
+    for k in ("widths", "enc_blocks", "dec_blocks", "dilations", "gated", "head_channels"):
+        if getattr(args, k) is not None:
+            d[k] = getattr(args, k)
+    return RestoreUNetConfig(**d)
+
+
+def hyper(args: argparse.Namespace, name: str) -> Any:
+    value = getattr(args, name)
+    return DEFAULTS[args.task][name] if value is None else value
+
+
+# ---------------------------------------------------------------------------------------------------- data
+
+class PatchSampler:
+    """Random square patches from a list of photos (picked in proportion to their area), with one of the 8
+    flips / rotations; photos smaller than a patch are reflected out to its size."""
+
+    def __init__(self, images: list[np.ndarray], patch: int) -> None:
+        self.patch = patch
+        self.images = [self._fit(a) for a in images]
+        area = np.array([a.shape[0] * a.shape[1] for a in self.images], np.float64)
+        self.p = area / area.sum()
+
+    def _fit(self, a: np.ndarray) -> np.ndarray:
+        ph, pw = max(0, self.patch - a.shape[0]), max(0, self.patch - a.shape[1])
+        return np.pad(a, ((0, ph), (0, pw), (0, 0)), mode="symmetric") if ph or pw else a
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        """(n, P, P, 3) float32 in [0, 1]."""
+        out = np.empty((n, self.patch, self.patch, 3), np.float32)
+        for k in range(n):
+            a = self.images[int(rng.choice(len(self.images), p=self.p))]
+            y = int(rng.integers(0, a.shape[0] - self.patch + 1))
+            x = int(rng.integers(0, a.shape[1] - self.patch + 1))
+            crop = a[y:y + self.patch, x:x + self.patch]
+            crop = np.rot90(crop, int(rng.integers(4)))
+            out[k] = (crop[:, ::-1] if rng.random() < 0.5 else crop) / np.float32(255.0)
+        return out
+
+
+def to_tensor(a: np.ndarray) -> torch.Tensor:
+    """(N, H, W, C) or (N, H, W) numpy -> (N, C, H, W) float tensor."""
+    t = torch.from_numpy(np.ascontiguousarray(a, dtype=np.float32))
+    return t.unsqueeze(1) if t.dim() == 3 else t.permute(0, 3, 1, 2).contiguous()
+
+
+@dataclass
+class Batch:
+    inp: torch.Tensor  # (B, 3, H, W) corrupted
+    target: torch.Tensor  # (B, 3, H, W) clean, or (B, 1, H, W) damage mask for detect
+    aux: torch.Tensor | None = None  # denoise: sigma (B,) with NaN = blind; inpaint: mask (B, 1, H, W)
+    clean: torch.Tensor | None = None  # detect: the undamaged photo (samples only)
+
+
+def corrupt(task: str, clean: np.ndarray, rng: np.random.Generator, args: argparse.Namespace) -> Batch:
+    """Corrupt a stack of clean patches (N, H, W, 3) for one task."""
+    n, h, w, _ = clean.shape
+    if task == "denoise":
+        noisy, sigma = np.empty_like(clean), np.empty(n, np.float32)
+        for k in range(n):
+            noisy[k], spec = degrade.random_noise(clean[k], rng, args.max_sigma)
+            sigma[k] = spec.sigma if spec.kind == "gaussian" else spec.level
+            if rng.random() < args.blind_prob:
+                sigma[k] = np.nan
+        return Batch(to_tensor(noisy), to_tensor(clean), torch.from_numpy(sigma))
+    if task == "inpaint":
+        masks = np.stack([degrade.random_inpaint_mask(h, w, rng, max_coverage=args.max_coverage) for _ in range(n)])
+        return Batch(to_tensor(clean), to_tensor(clean), to_tensor(masks))
+    damaged, masks = np.empty_like(clean), np.zeros((n, h, w), np.float32)
+    for k in range(n):
+        if rng.random() < 0.1:  # intact photos with grain / JPEG only: nothing to find
+            damaged[k] = degrade.film_grain(clean[k], float(rng.uniform(0, 15)), rng)
+            if rng.random() < 0.5:
+                damaged[k] = degrade.jpeg(damaged[k], int(rng.integers(40, 91)))
+        else:
+            damaged[k], masks[k] = degrade.old_photo_damage(clean[k], rng)
+    return Batch(to_tensor(damaged), to_tensor(masks), clean=to_tensor(clean))
+
+
+def validation_batches(task: str, crops: np.ndarray) -> dict[str, Batch]:
+    """Fixed corruptions of the validation crops (seeded), by name."""
+    out: dict[str, Batch] = {}
+    n, h, w, _ = crops.shape
+    clean = to_tensor(crops)
+    if task == "denoise":
+        for s in VAL_SIGMAS:
+            rng = np.random.default_rng([7, s])
+            noisy = np.stack([degrade.gaussian_noise(c, s, rng) for c in crops])
+            out[f"s{s}"] = Batch(to_tensor(noisy), clean, torch.full((n,), float(s)))
+        rng = np.random.default_rng([7, 1])
+        noisy = np.stack([degrade.salt_and_pepper(c, 0.1, rng) for c in crops])
+        out["sp10"] = Batch(to_tensor(noisy), clean, torch.full((n,), float("nan")))
+    elif task == "inpaint":
+        for i, kind in enumerate(("thin", "thick", "box")):
+            rng = np.random.default_rng([7, i])
+            masks = np.stack([degrade.random_inpaint_mask(h, w, rng, kind) for _ in range(n)])
+            out[kind] = Batch(clean, clean, to_tensor(masks))
+    else:
+        rng = np.random.default_rng([7, 0])
+        pairs = [degrade.old_photo_damage(c, rng) for c in crops]
+        out["damage"] = Batch(to_tensor(np.stack([p[0] for p in pairs])), to_tensor(np.stack([p[1] for p in pairs])),
+                              clean=clean)
+    return out
+
+
+def centre_crops(images: list[np.ndarray], count: int, size: int) -> np.ndarray:
+    """(N, S, S, 3) float32: the centre square of the first `count` images, S = min(size, smallest side)."""
+    picked = images[:count]
+    s = min([size] + [min(a.shape[:2]) for a in picked])
+    crops = []
+    for a in picked:
+        y, x = (a.shape[0] - s) // 2, (a.shape[1] - s) // 2
+        crops.append(a[y:y + s, x:x + s])
+    return np.stack(crops).astype(np.float32) / 255.0
+
+
+# ---------------------------------------------------------------------------------------------------- losses
+
+def charbonnier(x: torch.Tensor, y: torch.Tensor, eps: float = 1e-3) -> torch.Tensor:
+    return torch.sqrt((x - y) ** 2 + eps * eps).mean()
+
+
+def dice_loss(logits: torch.Tensor, target: torch.Tensor, eps: float = 1.0) -> torch.Tensor:
+    p = torch.sigmoid(logits)
+    inter = (p * target).flatten(1).sum(1)
+    return (1 - (2 * inter + eps) / (p.flatten(1).sum(1) + target.flatten(1).sum(1) + eps)).mean()
+
+
+class PatchDiscriminator(nn.Module):
+    """A light spectral-normalised PatchGAN for the inpainting GAN term: (B, 3 + 1, H, W) -> (B, 1, H/8, W/8)."""
+
+    def __init__(self, ch: int = 32) -> None:
+        super().__init__()
+        sn = nn.utils.parametrizations.spectral_norm
+        self.net = nn.Sequential(sn(nn.Conv2d(4, ch, 4, 2, 1)), nn.LeakyReLU(0.2),
+                                 sn(nn.Conv2d(ch, 2 * ch, 4, 2, 1)), nn.LeakyReLU(0.2),
+                                 sn(nn.Conv2d(2 * ch, 4 * ch, 4, 2, 1)), nn.LeakyReLU(0.2),
+                                 sn(nn.Conv2d(4 * ch, 1, 3, 1, 1)))
+
+    def forward(self, img: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        return self.net(torch.cat([img * 2 - 1, mask], dim=1))
+
+
+@torch.no_grad()
+def update_ema(ema: nn.Module, net: nn.Module, step: int, decay: float) -> None:
+    d = min(decay, (1 + step) / (10 + step))  # ramp-up: early EMA follows the network closely
+    for pe, p in zip(ema.parameters(), net.parameters()):
+        pe.lerp_(p, 1 - d)
+
+
+def lr_at(step: int, args: argparse.Namespace, peak: float) -> float:
+    if step < args.warmup:
+        return peak * (step + 1) / args.warmup
+    t = min(1.0, (step - args.warmup) / max(1, args.steps - args.warmup))
+    return peak * (args.min_lr_ratio + (1 - args.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * t)))
+
+
+def to_uint8(t: torch.Tensor) -> np.ndarray:
+    """(C, H, W) in [0, 1] -> (H, W, 3) uint8 (a 1-channel mask becomes grey)."""
+    a = (t.clamp(0, 1) * 255).round().to(torch.uint8).permute(1, 2, 0).numpy()
+    return np.repeat(a, 3, axis=2) if a.shape[2] == 1 else a
+
+
+# ---------------------------------------------------------------------------------------------------- the loop
+
+class Trainer:
+    def __init__(self, args: argparse.Namespace, train_images: list[np.ndarray], val_images: list[np.ndarray]) -> None:
+        self.args = args
+        self.task = args.task
+        self.cfg = build_config(args)
+        self.batch_size, self.patch = hyper(args, "batch_size"), hyper(args, "patch_size")
+        self.peak_lr = hyper(args, "lr")
+        self.sampler = PatchSampler(train_images, self.patch)
+        self.num_train = len(train_images)
+        torch.manual_seed(args.seed)
+        self.net = build(self.cfg)
+        self.ema = copy.deepcopy(self.net).requires_grad_(False).eval()
+        self.opt = torch.optim.AdamW(self.net.parameters(), lr=self.peak_lr, betas=(0.9, 0.99),
+                                     weight_decay=args.weight_decay)
+        self.disc = self.opt_d = None
+        if self.task == "inpaint" and args.adv_weight > 0:
+            self.disc = PatchDiscriminator()
+            self.opt_d = torch.optim.AdamW(self.disc.parameters(), lr=self.peak_lr, betas=(0.5, 0.99),
+                                           weight_decay=0.0)
+        self.val = validation_batches(self.task, centre_crops(val_images, args.val_images, args.val_size)) \
+            if val_images else {}
+        self.step = 0
+        self.pool = ThreadPoolExecutor(1)  # corrupts the next batch while the network trains on this one
+
+    # --- batches: a function of (seed, step) only
+    def make_batch(self, step: int) -> Batch:
+        rng = np.random.default_rng([self.args.seed, step])
+        return corrupt(self.task, self.sampler.sample(rng, self.batch_size), rng, self.args)
+
+    # --- snapshots
+    def meta(self) -> dict[str, Any]:
+        return {"task": self.task, "architecture": ARCHITECTURE[self.task], "config": self.cfg.to_dict(),
+                "seed": self.args.seed, "adversarial": self.disc is not None,
+                "hyper": {"batch_size": self.batch_size, "patch_size": self.patch, "lr": self.peak_lr,
+                          **{k: getattr(self.args, k) for k in ("min_lr_ratio", "warmup", "weight_decay",
+                                                                  "ema_decay", "max_sigma", "blind_prob",
+                                                                  "max_coverage", "hole_weight", "adv_weight",
+                                                                  "pos_weight", "dice_weight")}}}
+
+    def save(self) -> None:
+        t = {f"net.{k}": v for k, v in self.net.state_dict().items()}
+        t |= {f"ema.{k}": v for k, v in self.ema.state_dict().items()}
+        to, meta = optimizer_to_flat(self.opt, "opt")
+        t |= to
+        meta = self.meta() | {"opt": meta}
+        if self.disc is not None:
+            t |= {f"disc.{k}": v for k, v in self.disc.state_dict().items()}
+            td, meta["opt_d"] = optimizer_to_flat(self.opt_d, "opt_d")
+            t |= td
+        save_snapshot(self.run_dir, self.step, t, meta)
+
+    def restore(self, tensors: dict[str, torch.Tensor], meta: dict[str, Any]) -> None:
+        if meta["task"] != self.task or meta["config"] != self.cfg.to_dict():
+            raise SystemExit(f"--resume: the run trained task {meta['task']} with config {meta['config']}; "
+                             f"got {self.task} {self.cfg.to_dict()}")
+        self.net.load_state_dict(sub_state(tensors, "net"))
+        self.ema.load_state_dict(sub_state(tensors, "ema"))
+        optimizer_from_flat(self.opt, "opt", tensors, meta["opt"])
+        if self.disc is not None and meta.get("adversarial"):
+            self.disc.load_state_dict(sub_state(tensors, "disc"))
+            optimizer_from_flat(self.opt_d, "opt_d", tensors, meta["opt_d"])
+        self.step = int(meta["step"])
+
+    # --- one step
+    def losses(self, b: Batch) -> tuple[torch.Tensor, dict[str, float]]:
+        a = self.args
+        if self.task == "denoise":
+            loss = charbonnier(self.net(b.inp, b.aux), b.target)
+            return loss, {"loss": loss.item()}
+        if self.task == "inpaint":
+            m = b.aux
+            pred = self.net.predict(b.inp, m)
+            l_valid = (torch.abs(pred - b.target) * (1 - m)).mean()
+            l_hole = (torch.abs(pred - b.target) * m).mean()
+            loss = l_valid + a.hole_weight * l_hole
+            parts = {"l1_valid": l_valid.item(), "l1_hole": l_hole.item()}
+            if self.disc is not None:
+                comp = pred * m + b.target * (1 - m)
+                parts["d_loss"] = self.disc_step(comp.detach(), b.target, m)
+                g_adv = -self.disc(comp, m).mean()
+                loss = loss + a.adv_weight * g_adv
+                parts["g_adv"] = g_adv.item()
+            return loss, {"loss": loss.item(), **parts}
+        logits = self.net(b.inp)
+        pw = torch.tensor(a.pos_weight)
+        bce = F.binary_cross_entropy_with_logits(logits, b.target, pos_weight=pw)
+        dice = dice_loss(logits, b.target)
+        loss = bce + a.dice_weight * dice
+        return loss, {"loss": loss.item(), "bce": bce.item(), "dice": dice.item()}
+
+    def disc_step(self, fake: torch.Tensor, real: torch.Tensor, m: torch.Tensor) -> float:
+        self.disc.requires_grad_(True)
+        d_loss = F.relu(1 - self.disc(real, m)).mean() + F.relu(1 + self.disc(fake, m)).mean()
+        self.opt_d.zero_grad(set_to_none=True)
+        d_loss.backward()
+        self.opt_d.step()
+        self.disc.requires_grad_(False)
+        return d_loss.item()
+
+    def train_step(self, b: Batch) -> dict[str, float]:
+        lr = lr_at(self.step, self.args, self.peak_lr)
+        for group in self.opt.param_groups:
+            group["lr"] = lr
+        if self.opt_d is not None:
+            for group in self.opt_d.param_groups:
+                group["lr"] = lr
+        self.net.train()
+        loss, parts = self.losses(b)
+        self.opt.zero_grad(set_to_none=True)
+        loss.backward()
+        grad_norm = nn.utils.clip_grad_norm_(self.net.parameters(), 1.0)
+        self.opt.step()
+        update_ema(self.ema, self.net, self.step, self.args.ema_decay)
+        self.step += 1
+        return parts | {"lr": lr, "grad_norm": float(grad_norm)}
+
+    # --- evaluation on the fixed validation crops
+    @torch.no_grad()
+    def outputs(self, b: Batch, blind: bool = False) -> torch.Tensor:
+        if self.task == "denoise":
+            return self.ema(b.inp, None if blind else b.aux).clamp(0, 1)
+        if self.task == "inpaint":
+            return self.ema(b.inp, b.aux)
+        return torch.sigmoid(self.ema(b.inp))
+
+    @torch.no_grad()
+    def validate(self) -> dict[str, float]:
+        row: dict[str, float] = {}
+        for name, b in self.val.items():
+            if self.task == "denoise":
+                out = self.outputs(b, blind=True)
+                row[f"val_psnr_{name}_blind"] = psnr(out, b.target).mean().item()
+                row[f"val_ssim_{name}_blind"] = ssim(out, b.target).mean().item()
+                if not torch.isnan(b.aux).any():
+                    row[f"val_psnr_{name}"] = psnr(self.outputs(b), b.target).mean().item()
+            elif self.task == "inpaint":
+                out = self.outputs(b)
+                row[f"val_psnr_{name}"] = psnr(out, b.target).mean().item()
+                row[f"val_psnr_{name}_hole"] = psnr(out, b.target, b.aux).mean().item()
+                row[f"val_ssim_{name}"] = ssim(out, b.target).mean().item()
+            else:
+                scores = mask_scores((self.outputs(b) > 0.5).float(), b.target)
+                row |= {f"val_{k}": v.mean().item() for k, v in scores.items()}
+        return {k: round(v, 4) for k, v in row.items()}
+
+    def sample_rows(self, count: int = 4) -> list[np.ndarray]:
+        """Rows of input | EMA output | target (detect: damaged | predicted mask | true mask | clean)."""
+        if self.val:
+            b = next(iter(self.val.values()))
+            b = Batch(b.inp[:count], b.target[:count], None if b.aux is None else b.aux[:count],
+                      None if b.clean is None else b.clean[:count])
+        else:
+            b = self.make_batch(2**31)  # a fixed batch no training step draws
+        out = self.outputs(b)
+        shown_in = b.inp * (1 - b.aux) + b.aux if self.task == "inpaint" else b.inp  # holes shown white
+        rows = []
+        for k in range(min(count, len(b.inp))):
+            cells = [to_uint8(shown_in[k]), to_uint8(out[k]), to_uint8(b.target[k])]
+            if b.clean is not None:
+                cells.append(to_uint8(b.clean[k]))
+            gap = np.full((cells[0].shape[0], 4, 3), 255, np.uint8)
+            rows.append(np.concatenate(sum(([c, gap] for c in cells), [])[:-1], axis=1))
+        return rows
+
+    def write_samples(self) -> None:
+        rows = self.sample_rows()
+        gap = np.full((4, rows[0].shape[1], 3), 255, np.uint8)
+        Image.fromarray(np.concatenate(sum(([r, gap] for r in rows), [])[:-1], axis=0)).save(
+            self.run_dir / f"samples-{self.step:06d}.png")
+
+    def log_row(self, metrics, row: dict[str, Any]) -> None:
+        row = {"step": self.step, **row, "time": round(time.time(), 1)}
+        metrics.write(json.dumps(row) + "\n")
+        metrics.flush()
+        log.info("%s", row)
+
+    def run(self, run_dir: Path) -> None:
+        a = self.args
+        self.run_dir = run_dir
+        metrics = open(run_dir / "metrics.jsonl", "a")
+        bar = tqdm(total=a.steps, initial=self.step, disable=a.no_progress, desc=self.task, dynamic_ncols=True)
+        t0, s0, acc = time.perf_counter(), self.step, {}
+        pending = self.pool.submit(self.make_batch, self.step)
+        try:
+            while self.step < a.steps:
+                batch = pending.result()
+                if self.step + 1 < a.steps:
+                    pending = self.pool.submit(self.make_batch, self.step + 1)
+                for k, v in self.train_step(batch).items():
+                    acc[k] = acc.get(k, 0.0) + v
+                bar.update(1)
+                done = self.step == a.steps
+                if self.step % a.log_every == 0 or done:
+                    n = self.step - s0
+                    row = {k: round(v / n, 6) for k, v in acc.items()}
+                    self.log_row(metrics, row | {"steps_per_s": round(n / (time.perf_counter() - t0), 4)})
+                    bar.set_postfix(loss=f"{row['loss']:.4f}")
+                    t0, s0, acc = time.perf_counter(), self.step, {}
+                if self.val and (self.step % a.val_every == 0 or done):
+                    self.log_row(metrics, self.validate())
+                if self.step % a.sample_every == 0 or done:
+                    self.write_samples()
+                if self.step % a.checkpoint_every == 0 or done:
+                    self.save()
+        finally:
+            bar.close()
+            metrics.close()
+            self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def export(self, folder: Path) -> Path:
+        a = self.args
+        model_id = a.model_id or self.task
+        what = {"denoise": "Colour denoiser (Gaussian sigma up to 50, impulse noise, film grain, JPEG; blind or "
+                           "with a noise level)",
+                "inpaint": "Inpainter: fills the white region of a mask; pixels outside it come back unchanged",
+                "detect": "Old-photo damage detector: scratches, dust, specks, blotches and tears -> mask"}[self.task]
+        manifest = {
+            "id": model_id,
+            "kind": "restore",
+            "architecture": ARCHITECTURE[self.task],
+            "version": a.version,
+            "description": a.description or f"{what}; trained on {self.num_train} openly licensed photos",
+            "classes": [],
+            "image_size": 0,  # any size
+            "channels": 3,
+            "config": self.cfg.to_dict(),
+            "metrics": {},  # filled in by the benchmark (docs/BENCHMARKS.md)
+            "card": a.card or f"docs/models/{model_id}.md",
+            "training": {"task": self.task, "steps": self.step, "seed": a.seed, "batch_size": self.batch_size,
+                         "patch_size": self.patch, "lr": self.peak_lr,
+                         "macs_per_pixel": round(macs_per_pixel(self.cfg))},
+        }
+        return save_model(folder, manifest, self.ema.state_dict())
+
+
+def load_images(args: argparse.Namespace) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    train = load_folder(args.train_folder) if args.train_folder else load_split("train", args.data_dir)
+    if args.val_folder:
+        val = load_folder(args.val_folder)
+    elif args.train_folder:
+        val = []  # a user's own folder: the cached validation photos may not exist; skip validation
+    else:
+        val = load_split("val", args.data_dir)
+    return train, val
+
+
+def run(args: argparse.Namespace) -> int:
+    torch.set_num_threads(args.threads)
+    run_dir = args.run_dir or Path("runs") / args.task
+    run_dir.mkdir(parents=True, exist_ok=True)
+    if not args.resume and (run_dir / "checkpoint.json").exists():
+        log.error("%s already holds a run; pass --resume or choose another --run-dir", run_dir)
+        return 2
+    trainer = Trainer(args, *load_images(args))
+    log.info("%s: %s, %.0f MACs/pixel, %d parameters", args.task, trainer.cfg.to_dict(),
+             macs_per_pixel(trainer.cfg), sum(p.numel() for p in trainer.net.parameters()))
+    if args.resume:
+        snap = load_snapshot(run_dir)
+        if snap is None:
+            log.warning("--resume: no snapshot in %s, starting from step 0", run_dir)
+        else:
+            trainer.restore(*snap)
+            log.info("resumed %s at step %d", run_dir, trainer.step)
+    (run_dir / "args.json").write_text(json.dumps({k: str(v) if isinstance(v, Path) else v
+                                                   for k, v in vars(args).items()}, indent=2) + "\n")
+    trainer.run(run_dir)
+    if args.export is not None:
+        log.info("exported %s", trainer.export(args.export))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m models.training.restore", description=__doc__.split("\n")[0])
+    add_arguments(parser)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return run(parser.parse_args(argv))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,102 @@
+"""The photo-repair U-Nets: any size in, same size out; inpainting leaves known pixels alone; blind denoising."""
+
+import pytest
+import torch
+
+from models.networks import ARCHITECTURES, build_network
+from models.networks.restore_unet import (Denoiser, Inpainter, RestoreUNetConfig, UNetCore, macs_per_pixel,
+                                          tiny_config)
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    """Tiny networks run fastest on one thread (and do not fight a busy machine); restored afterwards."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+def net(task: str) -> torch.nn.Module:
+    torch.manual_seed(0)
+    return build_network(f"{task}-unet", tiny_config(task).to_dict()).eval()
+
+
+@pytest.mark.parametrize("h,w", [(37, 53), (1, 1), (16, 16), (5, 70)])
+def test_every_task_returns_the_input_size(h, w):
+    x = torch.rand(2, 3, h, w)
+    mask = (torch.rand(2, 1, h, w) > 0.5).float()
+    with torch.no_grad():
+        assert net("denoise")(x).shape == (2, 3, h, w)
+        assert net("denoise")(x, 25.0).shape == (2, 3, h, w)
+        assert net("inpaint")(x, mask).shape == (2, 3, h, w)
+        assert net("detect")(x).shape == (2, 1, h, w)
+
+
+def test_inpaint_output_equals_input_outside_the_mask():
+    x = torch.rand(1, 3, 37, 53)
+    mask = torch.zeros(1, 1, 37, 53)
+    mask[..., 10:25, 5:30] = 1
+    inp = net("inpaint")
+    for p in inp.parameters():  # make the network change things, so the test is not trivially true
+        p.data.normal_(0, 0.3)
+    with torch.no_grad():
+        out = inp(x, mask)
+    assert torch.equal(out[mask.expand_as(out) == 0], x[mask.expand_as(x) == 0])
+    assert not torch.allclose(out[..., 10:25, 5:30], x[..., 10:25, 5:30])
+    assert out.min() >= 0 and out.max() <= 1
+
+
+def test_inpaint_never_sees_the_pixels_it_must_fill():
+    x = torch.rand(1, 3, 32, 32)
+    mask = torch.zeros(1, 1, 32, 32)
+    mask[..., 8:20, 8:20] = 1
+    y = x.clone()
+    y[..., 8:20, 8:20] = torch.rand(1, 3, 12, 12)  # different content inside the hole
+    inp = net("inpaint")
+    with torch.no_grad():
+        assert torch.equal(inp.predict(x, mask), inp.predict(y, mask))
+
+
+def test_denoiser_blind_and_known_sigma_are_different_inputs_and_nan_means_blind():
+    d = net("denoise")
+    for p in d.parameters():
+        p.data.normal_(0, 0.2)
+    x = torch.rand(2, 3, 24, 24)
+    with torch.no_grad():
+        blind, known = d(x), d(x, 25.0)
+        mixed = d(x, torch.tensor([25.0, float("nan")]))
+        per_pixel = d(x, torch.full((2, 1, 24, 24), 25.0))
+    assert not torch.allclose(blind, known)
+    assert torch.allclose(mixed[0], known[0]) and torch.allclose(mixed[1], blind[1])
+    assert torch.allclose(per_pixel, known)
+
+
+def test_untrained_denoiser_starts_close_to_identity():
+    x = torch.rand(1, 3, 32, 32)
+    with torch.no_grad():
+        assert (net("denoise")(x) - x).abs().mean() < 0.05  # residual output, small initial correction
+
+
+def test_registry_builds_each_task_and_refuses_a_mismatched_config():
+    assert {"denoise-unet", "inpaint-unet", "detect-unet"} <= set(ARCHITECTURES)
+    assert isinstance(net("denoise"), Denoiser) and isinstance(net("inpaint"), Inpainter)
+    with pytest.raises(ValueError):
+        build_network("denoise-unet", tiny_config("detect").to_dict())
+    with pytest.raises(ValueError):
+        RestoreUNetConfig(task="colourise")
+
+
+def test_config_round_trips_through_json_lists():
+    cfg = RestoreUNetConfig(task="inpaint", dilations=(2, 4), gated=True)
+    again = RestoreUNetConfig(**cfg.to_dict())
+    assert again == cfg and isinstance(again.widths, tuple)
+
+
+def test_most_computation_runs_below_full_resolution():
+    cfg = RestoreUNetConfig(task="denoise")
+    core = UNetCore(cfg)
+    full_res = sum(9 * c.in_channels * c.out_channels for c in core.head if isinstance(c, torch.nn.Conv2d))
+    total = macs_per_pixel(cfg)
+    assert full_res < 0.1 * total
+    assert 10_000 < total < 200_000  # CPU budget: tens of kMACs per pixel

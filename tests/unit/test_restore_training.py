@@ -1,0 +1,131 @@
+"""Tiny-config training of the photo-repair networks: steps, samples, metrics, checkpoints, resume, export."""
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+from safetensors.torch import load_file
+
+from models.checkpoint import load_network
+from models.registry import read_manifest
+from models.training import restore
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    """Tiny networks run fastest on one thread (and do not fight a busy machine); restored afterwards."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="module")
+def folders(tmp_path_factory) -> tuple[Path, Path]:
+    root = tmp_path_factory.mktemp("photos")
+    y, x = np.mgrid[0:48, 0:56].astype(np.float32)
+    for split, n in (("train", 3), ("val", 2)):
+        (root / split).mkdir()
+        for i in range(n):
+            a = np.stack([np.sin(x / (5 + i)), np.cos(y / (4 + i)), np.sin((x + y) / 7)], 2) * 0.4 + 0.5
+            Image.fromarray((a * 255).astype(np.uint8)).save(root / split / f"{i}.png")
+    return root / "train", root / "val"
+
+
+def train(task: str, run_dir: Path, folders, *extra: str) -> int:
+    parser = argparse.ArgumentParser()
+    restore.add_arguments(parser)
+    args = parser.parse_args([task, "--tiny", "--run-dir", str(run_dir), "--train-folder", str(folders[0]),
+                              "--val-folder", str(folders[1]), "--batch-size", "2", "--patch-size", "32",
+                              "--val-size", "32", "--val-images", "2", "--no-progress", "--threads", "1",
+                              "--log-every", "1", "--sample-every", "2", "--val-every", "2",
+                              "--checkpoint-every", "2", *extra])
+    return restore.run(args)
+
+
+def rows(run_dir: Path) -> list[dict]:
+    return [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines()]
+
+
+@pytest.mark.parametrize("task", ["denoise", "inpaint", "detect"])
+def test_two_steps_checkpoint_resume_and_export(task, folders, tmp_path):
+    run_dir = tmp_path / "run"
+    assert train(task, run_dir, folders, "--steps", "2") == 0
+    first = rows(run_dir)
+    assert [r["step"] for r in first if "loss" in r] == [1, 2]
+    assert all(np.isfinite(r["loss"]) and r["loss"] > 0 for r in first if "loss" in r)
+    val = [r for r in first if any(k.startswith("val_") for k in r)]
+    assert val and val[-1]["step"] == 2
+    assert (run_dir / "samples-000002.png").is_file()
+    pointer = json.loads((run_dir / "checkpoint.json").read_text())
+    assert pointer["step"] == 2 and pointer["task"] == task
+    snap = load_file(str(run_dir / pointer["snapshot"]))
+    assert any(k.startswith("ema.") for k in snap) and any(k.startswith("opt.") for k in snap)
+
+    # a second start without --resume refuses to overwrite the run
+    assert train(task, run_dir, folders, "--steps", "4") == 2
+
+    weights = tmp_path / "weights"
+    assert train(task, run_dir, folders, "--steps", "4", "--resume", "--export", str(weights),
+                 "--model-id", f"{task}-test") == 0
+    resumed = [r["step"] for r in rows(run_dir) if "loss" in r]
+    assert resumed == [1, 2, 3, 4]  # continued at step 3, did not start over
+    assert json.loads((run_dir / "checkpoint.json").read_text())["step"] == 4
+
+    info = read_manifest(weights / f"{task}-test.json")
+    assert info.kind == "restore" and info.architecture == f"{task}-unet" and info.channels == 3
+    assert info.config["task"] == task and info.classes == () and info.image_size == 0
+    net = load_network(info)
+    x = torch.rand(1, 3, 21, 30)
+    with torch.no_grad():
+        out = net(x, torch.zeros(1, 1, 21, 30)) if task == "inpaint" else net(x)
+    assert out.shape == (1, 1 if task == "detect" else 3, 21, 30)
+    assert torch.isfinite(out).all()
+
+
+def test_resumed_run_matches_an_uninterrupted_one(folders, tmp_path):
+    """Batches are a function of (seed, step): stopping and resuming changes nothing."""
+    assert train("denoise", tmp_path / "a", folders, "--steps", "4") == 0
+    assert train("denoise", tmp_path / "b", folders, "--steps", "2") == 0
+    assert train("denoise", tmp_path / "b", folders, "--steps", "4", "--resume") == 0
+    a = load_file(str(tmp_path / "a" / json.loads((tmp_path / "a" / "checkpoint.json").read_text())["snapshot"]))
+    b = load_file(str(tmp_path / "b" / json.loads((tmp_path / "b" / "checkpoint.json").read_text())["snapshot"]))
+    for k in a:
+        if k.startswith("ema."):
+            assert torch.allclose(a[k], b[k], atol=1e-6), k
+
+
+def test_resume_with_another_architecture_is_refused(folders, tmp_path):
+    assert train("detect", tmp_path / "r", folders, "--steps", "2") == 0
+    with pytest.raises(SystemExit):
+        train("detect", tmp_path / "r", folders, "--steps", "4", "--resume", "--widths", "8,16")
+
+
+def test_inpaint_with_adversarial_term_trains_and_resumes(folders, tmp_path):
+    assert train("inpaint", tmp_path / "gan", folders, "--steps", "2", "--adv-weight", "0.01") == 0
+    assert train("inpaint", tmp_path / "gan", folders, "--steps", "3", "--adv-weight", "0.01", "--resume") == 0
+    last = [r for r in rows(tmp_path / "gan") if "loss" in r][-1]
+    assert last["step"] == 3 and "d_loss" in last and "g_adv" in last
+
+
+def test_batches_are_reproducible_and_corruptions_match_the_task(folders):
+    parser = argparse.ArgumentParser()
+    restore.add_arguments(parser)
+    images = [np.asarray(Image.open(p).convert("RGB")) for p in sorted(folders[0].glob("*.png"))]
+    for task in ("denoise", "inpaint", "detect"):
+        args = parser.parse_args([task, "--tiny", "--batch-size", "4", "--patch-size", "32"])
+        t = restore.Trainer(args, images, [])
+        a, b = t.make_batch(7), t.make_batch(7)
+        assert torch.equal(a.inp, b.inp) and not torch.equal(a.inp, t.make_batch(8).inp)
+        assert a.inp.shape == (4, 3, 32, 32)
+        if task == "denoise":
+            assert a.aux.shape == (4,) and not torch.equal(a.inp, a.target)
+        elif task == "inpaint":
+            assert a.aux.shape == (4, 1, 32, 32) and 0 < a.aux.mean() <= 0.4
+        else:
+            assert a.target.shape == (4, 1, 32, 32) and set(a.target.unique().tolist()) <= {0.0, 1.0}
+        t.pool.shutdown()

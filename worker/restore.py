@@ -1,0 +1,105 @@
+"""The restore job: denoise, inpaint or auto-repair one uploaded photo.
+
+auto = the damage detector finds scratches, dust, specks, blotches and tears (or the user's edited mask is used
+instead), the inpainter fills them, the blind denoiser reduces grain; the detected mask is returned too so a
+person can edit it and run again. The CLI (`atelier restore`) calls `restore_photo` directly.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+
+from atelier.errors import BadInput
+from worker.images import encode_png
+from worker.outputs import JobOutput
+from worker.photo_io import Photo, decode_mask, decode_photo, encode_photo
+from worker.records import ImageInfo, JobRecord
+from worker.runtime import LoadedModel, ModelCache
+from worker.store import Store
+
+Progress = Callable[[float], None]
+TASKS = ("denoise", "inpaint", "auto")
+# Which networks each task runs (model ids in the registry).
+TASK_MODELS: dict[str, tuple[str, ...]] = {
+    "denoise": ("denoise",),
+    "inpaint": ("inpaint",),
+    "auto": ("detect", "inpaint", "denoise"),
+}
+# The API enforces the configured pixel limit before a job exists; this only guards the worker itself.
+WORKER_MAX_PIXELS = 250_000_000
+
+
+def input_key(sha256: str) -> str:
+    return f"inputs/{sha256}"
+
+
+def _stage(on_progress: Progress, start: float, end: float) -> Progress:
+    return lambda f: on_progress(start + (end - start) * f)
+
+
+def restore_photo(task: str, photo: Photo, mask: np.ndarray | None, *, sigma: float | None,
+                  nets: dict[str, LoadedModel], on_progress: Progress = lambda f: None,
+                  ) -> tuple[np.ndarray, np.ndarray | None]:
+    """-> (repaired RGB (H, W, 3) in [0, 1], the damage mask used by auto or None)."""
+    from models import restore
+
+    rgb = photo.rgb
+    if task == "denoise":
+        net = nets["denoise"]
+        return restore.denoise(net.net, rgb, sigma=sigma, device=net.device, on_progress=on_progress), None
+    if task == "inpaint":
+        if mask is None or not mask.any():
+            raise BadInput("Inpainting needs a mask that marks the areas to fill in white.")
+        net = nets["inpaint"]
+        return restore.inpaint(net.net, rgb, mask, device=net.device, on_progress=on_progress), None
+    if task != "auto":
+        raise BadInput(f"Unknown task {task!r}; choose one of {', '.join(TASKS)}.")
+    if mask is None:
+        det = nets["detect"]
+        mask = restore.detect(det.net, rgb, device=det.device, on_progress=_stage(on_progress, 0.0, 0.3))
+    inp = nets["inpaint"]
+    filled = restore.inpaint(inp.net, rgb, mask, device=inp.device,
+                             on_progress=_stage(on_progress, 0.3, 0.7)) if mask.any() else rgb
+    den = nets["denoise"]
+    result = restore.denoise(den.net, filled, sigma=sigma, device=den.device,
+                             on_progress=_stage(on_progress, 0.7, 1.0))
+    return result, mask
+
+
+def provenance_for(task: str, nets: dict[str, LoadedModel], *, sigma: float | None, image_sha256: str | None,
+                   mask_sha256: str | None) -> dict[str, Any]:
+    return {"kind": "restore", "task": task, "sigma": sigma, "image_sha256": image_sha256,
+            "mask_sha256": mask_sha256, "models": {m: n.info.version for m, n in nets.items()}}
+
+
+def encode_mask(mask: np.ndarray, provenance: dict[str, Any]) -> bytes:
+    """White = damaged, the same convention as uploaded masks, so an edited mask can be sent straight back."""
+    return encode_png((mask * 255).astype(np.uint8), {**provenance, "output": "damage-mask"})
+
+
+def run_restore_job(record: JobRecord, *, store: Store, models: ModelCache, on_progress: Progress) -> JobOutput:
+    params = record.params
+    task = params["task"]
+    photo = decode_photo(_input(store, params["image"]), max_pixels=WORKER_MAX_PIXELS)
+    mask = None
+    if params.get("mask"):
+        mask = decode_mask(_input(store, params["mask"]), size=photo.size, max_pixels=WORKER_MAX_PIXELS)
+    nets = {model_id: models.get(model_id) for model_id in TASK_MODELS[task]}
+    provenance = provenance_for(task, nets, sigma=params.get("sigma"), image_sha256=params["image"],
+                                mask_sha256=params.get("mask"))
+    result, used_mask = restore_photo(task, photo, mask, sigma=params.get("sigma"), nets=nets,
+                                      on_progress=on_progress)
+    png = encode_photo(photo, result, provenance)
+    outputs = [(ImageInfo(index=0, label="result"), png)]
+    if task == "auto" and used_mask is not None:
+        outputs.append((ImageInfo(index=1, label="mask"), encode_mask(used_mask, provenance)))
+    return JobOutput(images=outputs, primary=png, device=str(next(iter(nets.values())).device))
+
+
+def _input(store: Store, sha256: str) -> bytes:
+    data = store.get_blob(input_key(sha256))
+    if data is None:
+        raise BadInput("The uploaded file has expired from the store; upload it again.")
+    return data
