@@ -57,31 +57,19 @@ function modelById(id) {
 
 // ---------------------------------------------------------------- model picker
 
-const METRIC_LABELS = {
-  fid: "FID",
-  kid: "KID",
-  is: "Inception score",
-  inception_score: "Inception score",
-  classifier_accuracy: "Class accuracy",
-  class_accuracy: "Class accuracy",
-  accuracy: "Accuracy",
-  precision: "Precision",
-  recall: "Recall",
-};
+// The measured metrics worth showing an artist, in this order; the rest stay in the API and the model card.
+const percent = (v) => `${(v * 100).toFixed(1)}%`;
+const fixed1 = (v) => v.toFixed(1);
+const SHOWN_METRICS = [
+  ["fd", "Fréchet distance to real", fixed1],
+  ["fd_floor", "Real vs real (floor)", fixed1],
+  ["fd_mlp", "Plain MLP GAN", fixed1],
+  ["class_accuracy", "Drawn as the class asked", percent],
+];
 
-function metricLabel(key) {
-  if (METRIC_LABELS[key]) return METRIC_LABELS[key];
-  const words = key.replace(/[_-]+/g, " ").trim();
-  return words.charAt(0).toUpperCase() + words.slice(1);
-}
-
-function formatMetric(value) {
-  if (typeof value === "number") {
-    if (Number.isInteger(value)) return value.toLocaleString("en-US");
-    return Math.abs(value) >= 100 ? value.toFixed(1) : value.toPrecision(3);
-  }
-  if (typeof value === "string" || typeof value === "boolean") return String(value);
-  return null; // nested objects are left to the model card
+function shownMetrics(metrics) {
+  return SHOWN_METRICS.filter(([key]) => typeof metrics[key] === "number")
+    .map(([key, label, format]) => [key, label, format(metrics[key])]);
 }
 
 function showModel(model) {
@@ -102,13 +90,11 @@ function showModel(model) {
 
   els.modelMetrics.replaceChildren();
   const metrics = (model && model.metrics) || {};
-  for (const [key, value] of Object.entries(metrics)) {
-    const shown = formatMetric(value);
-    if (shown === null) continue;
+  for (const [key, label, shown] of shownMetrics(metrics)) {
     const item = document.createElement("div");
     item.className = "metrics__item";
     const dt = document.createElement("dt");
-    dt.textContent = metricLabel(key);
+    dt.textContent = label;
     dt.title = key;
     const dd = document.createElement("dd");
     dd.textContent = shown;
