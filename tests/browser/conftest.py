@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-import httpx
+import httpx2 as httpx
 import pytest
 
 from tests.conftest import REPO, free_port, make_tiny_digits, python_env, wait_until

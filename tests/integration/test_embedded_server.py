@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import signal
 
-import httpx
+import httpx2 as httpx
 import pytest
 
 from tests.conftest import free_port, python_env, start_process, wait_until
