@@ -1,4 +1,4 @@
-"""The classical methods our repair networks are measured against, and the image metrics.
+"""The classical methods our repair networks are measured against (metrics: models.quality).
 
 All functions take and return (H, W, 3) float32 RGB in [0, 1]; masks are (H, W) bool, True = missing/damaged.
 """
@@ -8,22 +8,18 @@ from __future__ import annotations
 from typing import Sequence
 
 import numpy as np
+import torch
 
 
 def psnr(reference: np.ndarray, estimate: np.ndarray, mask: np.ndarray | None = None) -> float:
-    """Peak signal-to-noise ratio in dB (peak 1.0); over `mask` only when given (e.g. the inpainted hole)."""
-    diff = (reference.astype(np.float64) - np.clip(estimate, 0, 1).astype(np.float64)) ** 2
-    if mask is not None:
-        diff = diff[mask]
-    mse = float(diff.mean())
-    return float("inf") if mse == 0 else 10.0 * np.log10(1.0 / mse)
+    """models.quality.psnr for (H, W, 3) arrays; over `mask` (H, W) only when given."""
+    from models.quality import psnr as psnr_t
 
+    def t(a: np.ndarray) -> torch.Tensor:
+        return torch.from_numpy(np.ascontiguousarray(a.transpose(2, 0, 1), dtype=np.float32))[None]
 
-def ssim(reference: np.ndarray, estimate: np.ndarray) -> float:
-    from skimage.metrics import structural_similarity
-
-    return float(structural_similarity(reference, np.clip(estimate, 0, 1).astype(reference.dtype),
-                                       channel_axis=2, data_range=1.0))
+    m = torch.from_numpy(mask.astype(np.float32))[None, None] if mask is not None else None
+    return float(psnr_t(t(estimate), t(reference), m)[0])
 
 
 def _to_u8(x: np.ndarray) -> np.ndarray:
@@ -101,12 +97,3 @@ def classical_auto_repair(image: np.ndarray, *, nlm_h: float = 7.0) -> tuple[np.
     mask = tophat_damage_mask(image)
     filled = cv2_inpaint(image, mask, "telea")
     return nlm(filled, nlm_h), mask
-
-
-def detection_scores(truth: np.ndarray, predicted: np.ndarray) -> dict[str, float]:
-    """Pixel-wise precision, recall and F1 of a damage mask."""
-    tp = float(np.logical_and(truth, predicted).sum())
-    precision = tp / max(float(predicted.sum()), 1.0)
-    recall = tp / max(float(truth.sum()), 1.0)
-    f1 = 2 * precision * recall / max(precision + recall, 1e-12)
-    return {"precision": precision, "recall": recall, "f1": f1}

@@ -33,7 +33,7 @@ from models.checkpoint import load_network
 from models.evaluation import restore_baselines as classical
 from models.evaluation.report import machine, write_section
 from models.photos import DEFAULT_PHOTO_DIR, load_split
-from models.quality import mask_scores, psnr, ssim
+from models.quality import mask_scores, ssim
 from models.registry import Registry
 
 log = logging.getLogger(__name__)
@@ -62,9 +62,9 @@ def _t(a: np.ndarray) -> torch.Tensor:
 
 
 def score(clean: np.ndarray, out: np.ndarray, hole: np.ndarray | None = None) -> dict[str, float]:
-    s = {"psnr": float(psnr(_t(out), _t(clean))[0]), "ssim": float(ssim(_t(out), _t(clean))[0])}
+    s = {"psnr": classical.psnr(clean, out), "ssim": float(ssim(_t(out), _t(clean))[0])}
     if hole is not None:
-        s["psnr_hole"] = float(psnr(_t(out), _t(clean), torch.from_numpy(hole.astype(np.float32))[None, None])[0])
+        s["psnr_hole"] = classical.psnr(clean, out, hole)
     return s
 
 
