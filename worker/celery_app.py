@@ -34,7 +34,13 @@ def make_celery() -> Celery:
         task_ignore_result=True,
         result_expires=settings.result_ttl_seconds,
         task_default_queue=QUEUE_NAME,
-        broker_transport_options={"visibility_timeout": settings.visibility_timeout_seconds},
+        broker_transport_options={
+            "visibility_timeout": settings.visibility_timeout_seconds,
+            # Sweep for messages of vanished workers often enough that redelivery follows the visibility timeout
+            # (kombu's default sweeps only every 10 s x 10 calls); one sorted-set query per sweep is cheap.
+            "unacked_restore_interval": max(1, min(60, settings.visibility_timeout_seconds // 4)),
+            "unacked_restore_throttle": 1,
+        },
         broker_connection_retry_on_startup=True,
         # Fail fast when Redis is down so the API can answer 503 instead of hanging a request.
         task_publish_retry_policy={"max_retries": 2, "interval_start": 0.1, "interval_step": 0.2,
