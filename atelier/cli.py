@@ -252,6 +252,17 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
     parser = build_parser()
     args, rest = parser.parse_known_args(argv)
+    from pydantic import ValidationError
+
+    from atelier.settings import get_settings
+
+    try:
+        get_settings()  # validated once at start-up: a bad ATELIER_* value is reported, not a traceback
+    except ValidationError as exc:
+        for err in exc.errors():
+            name = "ATELIER_" + "_".join(str(p) for p in err["loc"]).upper()
+            print(f"error: {name}: {err['msg']}", file=sys.stderr)
+        return 2
     if getattr(args, "module", None):
         return _run_module(args, rest)
     if rest:

@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -21,7 +21,6 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ATELIER_", env_file=None, extra="ignore")
 
     # Deployment
-    environment: str = Field("development", description="development | production; production refuses unsafe defaults")
     host: str = Field("127.0.0.1", description="Address `atelier serve` binds; localhost unless set")
     port: int = Field(8000, ge=1, le=65535, description="Port `atelier serve` binds")
     redis_url: str | None = Field(
@@ -46,8 +45,7 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(50 * 1024 * 1024, ge=1024, description="Largest accepted upload")
     max_pixels: int = Field(40_000_000, ge=1, description="Largest accepted image, in pixels")
 
-    # Security
-    secret_key: str = Field("dev-insecure-secret", description="Signs tokens; must be set in production")
+    # Hardware
     device: str | None = Field(None, description="Force a torch device (cpu, cuda, cuda:1); default: CUDA if present")
 
     @field_validator("model_dirs", mode="before")
@@ -57,12 +55,6 @@ class Settings(BaseSettings):
         if isinstance(value, str) and not value.lstrip().startswith("["):
             return [p for p in value.split(":") if p]
         return value
-
-    @model_validator(mode="after")
-    def _refuse_placeholders_in_production(self) -> "Settings":
-        if self.environment == "production" and self.secret_key.startswith("dev-"):
-            raise ValueError("ATELIER_SECRET_KEY must be set to a real secret when ATELIER_ENVIRONMENT=production")
-        return self
 
     @property
     def distributed(self) -> bool:

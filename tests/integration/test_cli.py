@@ -96,3 +96,8 @@ def test_restore_single_file_auto_saves_the_mask_and_reports_bad_files(tiny_mode
     (tmp_path / "broken.png").write_bytes(b"not a png")
     result = atelier("restore", "denoise", str(tmp_path / "broken.png"), str(tmp_path / "x.png"), env=env)
     assert result.returncode == 1 and "not an image" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_bad_setting_is_reported_not_a_traceback(tiny_models):
+    result = atelier("models", env=python_env(ATELIER_MODEL_DIRS=str(tiny_models), ATELIER_PORT="abc"))
+    assert result.returncode == 2 and "ATELIER_PORT" in result.stderr and "Traceback" not in result.stderr

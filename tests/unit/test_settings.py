@@ -1,8 +1,5 @@
 from pathlib import Path
 
-import pytest
-from pydantic import ValidationError
-
 from atelier.settings import SHIPPED_WEIGHTS, Settings
 
 
@@ -19,12 +16,3 @@ def test_environment_overrides_and_colon_separated_model_dirs(monkeypatch):
     monkeypatch.setenv("ATELIER_RESULT_TTL_SECONDS", "600")
     s = Settings()
     assert s.distributed and s.model_dirs == [Path("/a"), Path("/b")] and s.result_ttl_seconds == 600
-
-
-def test_production_refuses_the_placeholder_secret(monkeypatch):
-    monkeypatch.setenv("ATELIER_ENVIRONMENT", "production")
-    monkeypatch.delenv("ATELIER_SECRET_KEY", raising=False)
-    with pytest.raises(ValidationError, match="SECRET_KEY"):
-        Settings()
-    monkeypatch.setenv("ATELIER_SECRET_KEY", "s3cr3t-from-a-vault")
-    assert Settings().environment == "production"
