@@ -15,7 +15,7 @@ from atelier.settings import Settings
 from models.seeding import MAX_SEED
 from models.registry import Registry
 from worker.queue import CeleryQueue, EmbeddedQueue, JobQueue
-from worker.records import ImageInfo, JobRecord, blob_key, cache_key_for, new_job_id, utcnow
+from worker.records import ImageInfo, JobError, JobRecord, blob_key, cache_key_for, new_job_id, utcnow
 from worker.runtime import ModelCache
 from worker.photo_io import decode_mask, probe_photo
 from worker.restore import TASK_MODELS, input_key
@@ -127,7 +127,7 @@ def _enqueue_or_answer_from_cache(services: Services, record: JobRecord) -> JobR
     except QueueUnavailable:
         # Nothing is lost silently: the record says why it never ran.
         services.store.update_job(record.id, status="failed", finished_at=utcnow(),
-                                  error={"code": "queue_unavailable", "message": "The job queue was unreachable."})
+                                  error=JobError(code="queue_unavailable", message="The job queue was unreachable."))
         raise
     return record
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
+
 from atelier.errors import AtelierError
 from worker.generate import run_generate_job
 from worker.outputs import JobHandler
