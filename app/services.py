@@ -19,7 +19,7 @@ from worker.records import ImageInfo, JobError, JobRecord, blob_key, cache_key_f
 from worker.runtime import ModelCache
 from worker.photo_io import decode_mask, probe_photo
 from worker.restore import TASK_MODELS, input_key
-from worker.store import DiskStore, Store, cached_result, open_store
+from worker.store import DiskStore, RedisStore, Store, cached_result
 
 log = logging.getLogger(__name__)
 
@@ -34,18 +34,18 @@ class Services:
     @classmethod
     def start(cls, settings: Settings) -> "Services":
         registry = Registry(settings.model_dirs)
-        store = open_store(redis_url=settings.redis_url, data_dir=Path(settings.data_dir),
-                           ttl_seconds=settings.result_ttl_seconds)
+        store: Store
         queue: JobQueue
         if settings.redis_url:
+            store = RedisStore(settings.redis_url, ttl_seconds=settings.result_ttl_seconds)
             queue = CeleryQueue(settings.redis_url)
         else:
-            assert isinstance(store, DiskStore)
-            store.purge_expired()
-            embedded = EmbeddedQueue(store, ModelCache(registry, device=settings.device),
+            disk = DiskStore(Path(settings.data_dir), ttl_seconds=settings.result_ttl_seconds)
+            disk.purge_expired()
+            embedded = EmbeddedQueue(disk, ModelCache(registry, device=settings.device),
                                      workers=settings.embedded_workers)
             embedded.recover()
-            queue = embedded
+            store, queue = disk, embedded
         return cls(settings=settings, registry=registry, store=store, queue=queue)
 
     def close(self) -> None:

@@ -124,7 +124,10 @@ def _restore(args: argparse.Namespace) -> int:
                     else args.save_mask
                 mask_out.parent.mkdir(parents=True, exist_ok=True)
                 mask_out.write_bytes(encode_mask(used, prov))
-            bar.write(str(out)) if len(inputs) > 1 else print(out)
+            if len(inputs) > 1:
+                bar.write(str(out))  # keeps the progress bar intact
+            else:
+                print(out)
         except (AtelierError, OSError) as exc:
             failures += 1
             message = exc.message if isinstance(exc, AtelierError) else str(exc)
@@ -170,10 +173,11 @@ def _run_module(args: argparse.Namespace, rest: list[str]) -> int:
     """Hand the remaining arguments to the module's own parser (`add_arguments(parser)` + `run(args)`)."""
     import importlib
 
+    from models.entrypoint import module_main
+
     mod = importlib.import_module(args.module)
-    parser = argparse.ArgumentParser(prog=args.prog, description=args.about)
-    mod.add_arguments(parser)
-    return int(mod.run(parser.parse_args([*args.leading, *rest])) or 0)
+    return module_main(mod.add_arguments, mod.run, prog=args.prog, description=args.about,
+                       argv=[*args.leading, *rest])
 
 
 def build_parser() -> argparse.ArgumentParser:

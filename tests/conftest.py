@@ -71,6 +71,17 @@ def make_tiny_restorers(folder: Path, *, version: str = "0.0.1-test") -> None:
         save_model(folder, manifest, build(cfg).state_dict())
 
 
+@pytest.fixture
+def one_thread():
+    """Tiny networks run fastest on one thread (and do not fight a busy machine); restored afterwards."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 @pytest.fixture(scope="session")
 def tiny_models(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("weights")

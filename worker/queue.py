@@ -12,7 +12,7 @@ from typing import Protocol
 
 from atelier.errors import QueueUnavailable
 from worker.runtime import ModelCache
-from worker.store import Store
+from worker.store import DiskStore
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +28,7 @@ class EmbeddedQueue:
     """Background worker threads inside the app process. Job records are on disk, so jobs left queued or
     running by a previous process are picked up again at start (`recover`)."""
 
-    def __init__(self, store: Store, models: ModelCache, *, workers: int = 1) -> None:
+    def __init__(self, store: DiskStore, models: ModelCache, *, workers: int = 1) -> None:
         self.store = store
         self.models = models
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="atelier-job")

@@ -27,6 +27,7 @@ import torch
 from PIL import Image
 from safetensors.torch import load_file
 
+from models.entrypoint import module_main
 from models.checkpoint import load_network, save_model
 from models.data import DEFAULT_DATA_DIR, NUM_REFERENCE, REPO_ROOT, mnist_splits, split_indices
 from models.evaluation.classifier import CLASSIFIER_NAME, classify, load_or_train_classifier
@@ -198,11 +199,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m models.evaluation.digits_benchmark",
-                                     description=__doc__.split("\n")[0])
-    add_arguments(parser)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    return run(parser.parse_args(argv))
+    return module_main(add_arguments, run, prog="python -m models.evaluation.digits_benchmark", description=__doc__.split("\n")[0], argv=argv)
 
 
 if __name__ == "__main__":

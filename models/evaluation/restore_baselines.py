@@ -11,15 +11,17 @@ import numpy as np
 import torch
 
 
+def as_batch(a: np.ndarray) -> torch.Tensor:
+    """(H, W, C) array -> (1, C, H, W) float tensor, for the metrics in models.quality."""
+    return torch.from_numpy(np.ascontiguousarray(a.transpose(2, 0, 1), dtype=np.float32))[None]
+
+
 def psnr(reference: np.ndarray, estimate: np.ndarray, mask: np.ndarray | None = None) -> float:
     """models.quality.psnr for (H, W, 3) arrays; over `mask` (H, W) only when given."""
     from models.quality import psnr as psnr_t
 
-    def t(a: np.ndarray) -> torch.Tensor:
-        return torch.from_numpy(np.ascontiguousarray(a.transpose(2, 0, 1), dtype=np.float32))[None]
-
     m = torch.from_numpy(mask.astype(np.float32))[None, None] if mask is not None else None
-    return float(psnr_t(t(estimate), t(reference), m)[0])
+    return float(psnr_t(as_batch(estimate), as_batch(reference), m)[0])
 
 
 def _to_u8(x: np.ndarray) -> np.ndarray:

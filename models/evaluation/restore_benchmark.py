@@ -29,6 +29,7 @@ import torch
 from PIL import Image
 
 from models import degrade, restore
+from models.entrypoint import module_main
 from models.checkpoint import load_network
 from models.evaluation import restore_baselines as classical
 from models.evaluation.report import machine, write_section
@@ -57,12 +58,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 # ---------------------------------------------------------------------------------------------- helpers
 
-def _t(a: np.ndarray) -> torch.Tensor:
-    return torch.from_numpy(np.ascontiguousarray(a.transpose(2, 0, 1)))[None].float()  # (1, 3, H, W)
-
-
 def score(clean: np.ndarray, out: np.ndarray, hole: np.ndarray | None = None) -> dict[str, float]:
-    s = {"psnr": classical.psnr(clean, out), "ssim": float(ssim(_t(out), _t(clean))[0])}
+    s = {"psnr": classical.psnr(clean, out), "ssim": float(ssim(classical.as_batch(out), classical.as_batch(clean))[0])}
     if hole is not None:
         s["psnr_hole"] = classical.psnr(clean, out, hole)
     return s
@@ -245,7 +242,6 @@ def write_examples(ours: Ours, crops: list[np.ndarray], folder: Path, seed: int)
 
 
 def run(args: argparse.Namespace) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     with torch.no_grad():
         return _measure_and_write(args)
 
@@ -266,10 +262,9 @@ def _measure_and_write(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m models.evaluation.restore_benchmark", description=__doc__)
-    add_arguments(parser)
-    return run(parser.parse_args(argv))
+    return module_main(add_arguments, run, prog="python -m models.evaluation.restore_benchmark",
+                       description=__doc__.split("\n")[0], argv=argv)
 
 
 if __name__ == "__main__":
-    raise SystemExit(main(argv=None))
+    raise SystemExit(main())

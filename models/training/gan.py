@@ -35,11 +35,13 @@ import torch.nn.functional as F
 from PIL import Image
 from tqdm import tqdm
 
+from models.entrypoint import module_main
 from models.checkpoint import save_model
 from models.data import DEFAULT_DATA_DIR, DigitSet, load_image_folder, mnist_splits, to_unit_range
 from models.networks.cdcgan import CDCGANConfig, Discriminator, Generator
 from models.networks.mlp_gan import MLPDiscriminator, MLPGANConfig, MLPGenerator
-from models.training.snapshots import (load_snapshot, optimizer_from_flat, optimizer_to_flat, save_snapshot,
+from models.training.common import open_run, update_ema
+from models.training.snapshots import (optimizer_from_flat, optimizer_to_flat, save_snapshot,
                                        sub_state)
 
 log = logging.getLogger(__name__)
@@ -135,15 +137,6 @@ def g_loss_fn(loss: str, fake: torch.Tensor) -> torch.Tensor:
     if loss == "hinge":
         return -fake.mean()
     return F.binary_cross_entropy_with_logits(fake, torch.ones_like(fake))  # non-saturating
-
-
-@torch.no_grad()
-def update_ema(ema: nn.Module, net: nn.Module, step: int, decay: float) -> None:
-    d = min(decay, (1 + step) / (10 + step))  # ramp-up: early EMA follows the network closely
-    for pe, p in zip(ema.parameters(), net.parameters()):
-        pe.lerp_(p, 1 - d)
-    for be, b in zip(ema.buffers(), net.buffers()):
-        be.copy_(b)
 
 
 @torch.no_grad()
@@ -332,20 +325,9 @@ def run(args: argparse.Namespace) -> int:
             setattr(args, key, value)
     torch.set_num_threads(args.threads)
     run_dir = args.run_dir or Path("runs") / f"gan-{args.arch}"
-    run_dir.mkdir(parents=True, exist_ok=True)
-    trainer = Trainer(args, load_training_set(args))
-    if args.resume:
-        snap = load_snapshot(run_dir)
-        if snap is None:
-            log.warning("--resume: no snapshot in %s, starting from step 0", run_dir)
-        else:
-            trainer.restore(*snap)
-            log.info("resumed %s at step %d", run_dir, trainer.step)
-    elif (run_dir / "checkpoint.json").exists():
-        log.error("%s already holds a run; pass --resume or choose another --run-dir", run_dir)
+    trainer = open_run(run_dir, args, lambda: Trainer(args, load_training_set(args)))
+    if trainer is None:
         return 2
-    (run_dir / "args.json").write_text(json.dumps({k: str(v) if isinstance(v, Path) else v
-                                                   for k, v in vars(args).items()}, indent=2) + "\n")
     trainer.run(run_dir)
     if args.export is not None:
         path = trainer.export(args.export)
@@ -354,10 +336,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m models.training.gan", description=__doc__.split("\n")[0])
-    add_arguments(parser)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    return run(parser.parse_args(argv))
+    return module_main(add_arguments, run, prog="python -m models.training.gan", description=__doc__.split("\n")[0],
+                       argv=argv)
 
 
 if __name__ == "__main__":

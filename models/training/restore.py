@@ -45,11 +45,13 @@ from PIL import Image
 from tqdm import tqdm
 
 from models import degrade
+from models.entrypoint import module_main
 from models.checkpoint import save_model
 from models.networks.restore_unet import TASKS, RestoreUNetConfig, build, macs_per_pixel, tiny_config
 from models.photos import DEFAULT_PHOTO_DIR, load_folder, load_split
 from models.quality import mask_scores, psnr, ssim
-from models.training.snapshots import load_snapshot, optimizer_from_flat, optimizer_to_flat, save_snapshot, sub_state
+from models.training.common import open_run, update_ema
+from models.training.snapshots import optimizer_from_flat, optimizer_to_flat, save_snapshot, sub_state
 
 log = logging.getLogger(__name__)
 
@@ -267,13 +269,6 @@ class PatchDiscriminator(nn.Module):
 
     def forward(self, img: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         return self.net(torch.cat([img * 2 - 1, mask], dim=1))
-
-
-@torch.no_grad()
-def update_ema(ema: nn.Module, net: nn.Module, step: int, decay: float) -> None:
-    d = min(decay, (1 + step) / (10 + step))  # ramp-up: early EMA follows the network closely
-    for pe, p in zip(ema.parameters(), net.parameters()):
-        pe.lerp_(p, 1 - d)
 
 
 def lr_at(step: int, args: argparse.Namespace, peak: float) -> float:
@@ -540,22 +535,11 @@ def load_images(args: argparse.Namespace) -> tuple[list[np.ndarray], list[np.nda
 def run(args: argparse.Namespace) -> int:
     torch.set_num_threads(args.threads)
     run_dir = args.run_dir or Path("runs") / args.task
-    run_dir.mkdir(parents=True, exist_ok=True)
-    if not args.resume and (run_dir / "checkpoint.json").exists():
-        log.error("%s already holds a run; pass --resume or choose another --run-dir", run_dir)
+    trainer = open_run(run_dir, args, lambda: Trainer(args, *load_images(args)))
+    if trainer is None:
         return 2
-    trainer = Trainer(args, *load_images(args))
     log.info("%s: %s, %.0f MACs/pixel, %d parameters", args.task, trainer.cfg.to_dict(),
              macs_per_pixel(trainer.cfg), sum(p.numel() for p in trainer.net.parameters()))
-    if args.resume:
-        snap = load_snapshot(run_dir)
-        if snap is None:
-            log.warning("--resume: no snapshot in %s, starting from step 0", run_dir)
-        else:
-            trainer.restore(*snap)
-            log.info("resumed %s at step %d", run_dir, trainer.step)
-    (run_dir / "args.json").write_text(json.dumps({k: str(v) if isinstance(v, Path) else v
-                                                   for k, v in vars(args).items()}, indent=2) + "\n")
     trainer.run(run_dir)
     if args.export is not None:
         log.info("exported %s", trainer.export(args.export))
@@ -563,10 +547,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m models.training.restore", description=__doc__.split("\n")[0])
-    add_arguments(parser)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    return run(parser.parse_args(argv))
+    return module_main(add_arguments, run, prog="python -m models.training.restore",
+                       description=__doc__.split("\n")[0], argv=argv)
 
 
 if __name__ == "__main__":

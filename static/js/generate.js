@@ -233,21 +233,20 @@ function withDownload(url) {
   return url + (url.includes("?") ? "&" : "?") + "download=1";
 }
 
+function svgElement(tag, attributes) {
+  const el = document.createElementNS("http://www.w3.org/2000/svg", tag);
+  for (const [name, value] of Object.entries(attributes)) el.setAttribute(name, value);
+  return el;
+}
+
 function downloadIcon() {
-  const ns = "http://www.w3.org/2000/svg";
-  const svg = document.createElementNS(ns, "svg");
-  svg.setAttribute("viewBox", "0 0 24 24");
-  svg.setAttribute("width", "16");
-  svg.setAttribute("height", "16");
-  svg.setAttribute("aria-hidden", "true");
-  svg.setAttribute("focusable", "false");
-  const path = document.createElementNS(ns, "path");
-  path.setAttribute("d", "M12 4v11m0 0-4.5-4.5M12 15l4.5-4.5M5 19.5h14");
-  path.setAttribute("fill", "none");
-  path.setAttribute("stroke", "currentColor");
-  path.setAttribute("stroke-width", "2");
-  path.setAttribute("stroke-linecap", "round");
-  path.setAttribute("stroke-linejoin", "round");
+  const svg = svgElement("svg", {
+    viewBox: "0 0 24 24", width: "16", height: "16", "aria-hidden": "true", focusable: "false",
+  });
+  const path = svgElement("path", {
+    d: "M12 4v11m0 0-4.5-4.5M12 15l4.5-4.5M5 19.5h14", fill: "none", stroke: "currentColor",
+    "stroke-width": "2", "stroke-linecap": "round", "stroke-linejoin": "round",
+  });
   svg.append(path);
   return svg;
 }

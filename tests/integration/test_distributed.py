@@ -25,6 +25,14 @@ def wait_finished(client, job_id, timeout):
                       timeout=timeout, interval=0.1, what=f"job {job_id}")
 
 
+def start_slow_job(client, *, seed: int, count: int) -> dict:
+    """Submit a generate job and return once a worker is visibly part-way through it."""
+    created = client.post("/api/v1/jobs/generate", json={"model": "digits", "seed": seed, "count": count}).json()
+    wait_until(lambda: (j := job_status(client, created["id"]))["status"] == "running" and j["progress"] > 0,
+               timeout=90, interval=0.1, what="the job to be running")
+    return created
+
+
 def test_generate_job_through_redis_and_a_worker_process(cluster_factory, tiny_models, distributed_env):
     cluster = cluster_factory(tiny_models)
     cluster.start_worker("w1")
@@ -70,9 +78,7 @@ def test_job_finishes_after_its_worker_is_killed_mid_job(cluster_factory, slow_m
     cluster = cluster_factory(slow_models)
     victim = cluster.start_worker("victim")
     with TestClient(create_app()) as client:
-        created = client.post("/api/v1/jobs/generate", json={"model": "digits", "seed": 5, "count": 24}).json()
-        wait_until(lambda: (j := job_status(client, created["id"]))["status"] == "running" and j["progress"] > 0,
-                   timeout=90, interval=0.1, what="the job to be running")
+        created = start_slow_job(client, seed=5, count=24)
         cluster.kill_hard(victim)
         assert job_status(client, created["id"])["status"] == "running"  # nobody finished it
 
@@ -103,9 +109,7 @@ def test_job_finishes_after_its_pool_process_is_killed(cluster_factory, slow_mod
     cluster = cluster_factory(slow_models)
     worker = cluster.start_worker("w1")
     with TestClient(create_app()) as client:
-        created = client.post("/api/v1/jobs/generate", json={"model": "digits", "seed": 9, "count": 16}).json()
-        wait_until(lambda: (j := job_status(client, created["id"]))["status"] == "running" and j["progress"] > 0,
-                   timeout=90, interval=0.1, what="the job to be running")
+        created = start_slow_job(client, seed=9, count=16)
         (child,) = _children(worker.pid)
         os.kill(child, signal.SIGKILL)
         job = wait_finished(client, created["id"], timeout=180)

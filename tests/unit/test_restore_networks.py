@@ -8,13 +8,7 @@ from models.networks.restore_unet import (Denoiser, Inpainter, RestoreUNetConfig
                                           tiny_config)
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny networks run fastest on one thread (and do not fight a busy machine); restored afterwards."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def net(task: str) -> torch.nn.Module:

@@ -1,0 +1,56 @@
+"""What every trainer does around its loop: open (or resume) a run folder, and keep an EMA of the weights."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+from pathlib import Path
+from typing import Callable, Protocol, TypeVar
+
+import torch
+import torch.nn as nn
+
+from models.training.snapshots import POINTER, load_snapshot
+
+log = logging.getLogger(__name__)
+
+
+class Resumable(Protocol):
+    step: int
+
+    def restore(self, tensors: dict[str, torch.Tensor], meta: dict) -> None: ...
+
+
+T = TypeVar("T", bound=Resumable)
+
+
+def open_run(run_dir: Path, args: argparse.Namespace, make_trainer: Callable[[], T]) -> T | None:
+    """Create the trainer for `run_dir`, resumed from its latest snapshot with --resume; None (after logging why)
+    when the folder already holds a run and --resume was not given. Records the arguments in args.json."""
+    run_dir.mkdir(parents=True, exist_ok=True)
+    if not args.resume and (run_dir / POINTER).exists():
+        log.error("%s already holds a run; pass --resume or choose another --run-dir", run_dir)
+        return None
+    trainer = make_trainer()
+    if args.resume:
+        snap = load_snapshot(run_dir)
+        if snap is None:
+            log.warning("--resume: no snapshot in %s, starting from step 0", run_dir)
+        else:
+            trainer.restore(*snap)
+            log.info("resumed %s at step %d", run_dir, trainer.step)
+    (run_dir / "args.json").write_text(json.dumps({k: str(v) if isinstance(v, Path) else v
+                                                   for k, v in vars(args).items()}, indent=2) + "\n")
+    return trainer
+
+
+@torch.no_grad()
+def update_ema(ema: nn.Module, net: nn.Module, step: int, decay: float) -> None:
+    """EMA of the parameters (ramped up: early on it follows the network closely); buffers such as batch-norm
+    statistics are copied as they are."""
+    d = min(decay, (1 + step) / (10 + step))
+    for pe, p in zip(ema.parameters(), net.parameters()):
+        pe.lerp_(p, 1 - d)
+    for be, b in zip(ema.buffers(), net.buffers()):
+        be.copy_(b)
