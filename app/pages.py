@@ -22,3 +22,19 @@ def generate_page(request: Request, services: ServicesDep) -> HTMLResponse:
         "default_model": default,
         "max_count": services.settings.max_count,
     })
+
+
+@router.get("/repair", response_class=HTMLResponse)
+def repair_page(request: Request, services: ServicesDep) -> HTMLResponse:
+    restorers = {m.id: m.public() for m in services.registry.all() if m.kind == "restore"}
+    return templates.TemplateResponse(request, "repair.html", {
+        "restorers": restorers,  # denoise / inpaint / detect, when installed
+        "max_upload_bytes": services.settings.max_upload_bytes,
+        "max_pixels": services.settings.max_pixels,
+    })
+
+
+@router.get("/jobs", response_class=HTMLResponse)
+def jobs_page(request: Request) -> HTMLResponse:
+    # The list itself comes from this browser's history (static/js/history.js) and GET /api/v1/jobs/{id}.
+    return templates.TemplateResponse(request, "jobs.html", {})
