@@ -10,12 +10,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app.schemas import GenerateRequest, ImageView, JobView
-from atelier.errors import BadInput, NotReady, QueueUnavailable, UnknownClass, UnknownJob, UnknownModel
+from atelier.errors import (BadInput, NotFound, NotReady, QueueUnavailable, UnknownClass, UnknownJob,
+                            UnknownModel)
 from atelier.settings import Settings
 from models.seeding import MAX_SEED
 from models.registry import Registry
 from worker.queue import CeleryQueue, EmbeddedQueue, JobQueue
-from worker.records import ImageInfo, JobError, JobRecord, blob_key, cache_key_for, new_job_id, utcnow
+from worker.records import (FINISHED, ImageInfo, JobError, JobRecord, blob_key, cache_key_for, new_job_id,
+                            utcnow)
 from worker.runtime import ModelCache
 from worker.photo_io import decode_mask, probe_photo
 from worker.restore import TASK_MODELS, input_key
@@ -171,6 +173,52 @@ def result_png(services: Services, job_id: str, index: int | None) -> tuple[byte
     if data is None:
         raise UnknownJob(f"The results of job {job_id} have expired.")
     return data, _download_name(record, index)
+
+
+def delete_job(services: Services, job_id: str) -> None:
+    """Forget a finished job. A queued or running one is refused: its worker would write the record back."""
+    record = get_job(services, job_id)
+    if record.status not in FINISHED:
+        raise NotReady(f"Job {job_id} is {record.status}; a job can be deleted once it has finished.")
+    # Only the record goes, so the job's result URLs answer 404 from now on. Its result blobs are content-addressed
+    # and shared with the result cache (another job with the same parameters, earlier or later, points at the same
+    # blobs), and its uploaded inputs are shared the same way by content hash; deleting them could break another
+    # job, so they are left to expire with their TTL.
+    services.store.delete_job(job_id)
+    log.info("job %s kind=%s deleted", job_id, record.kind)
+
+
+# Magic bytes of the upload formats a repair accepts -> (media type, file extension).
+_INPUT_SIGNATURES: list[tuple[bytes, int, str, str]] = [
+    (b"\x89PNG\r\n\x1a\n", 0, "image/png", "png"),
+    (b"\xff\xd8\xff", 0, "image/jpeg", "jpg"),
+    (b"WEBP", 8, "image/webp", "webp"),  # after "RIFF" and the chunk size
+    (b"II*\x00", 0, "image/tiff", "tif"),
+    (b"MM\x00*", 0, "image/tiff", "tif"),
+]
+
+
+def sniff_image_type(data: bytes) -> tuple[str, str]:
+    """(media type, extension) of an uploaded photo, from its first bytes; unknown bytes are served as binary."""
+    for magic, offset, media_type, ext in _INPUT_SIGNATURES:
+        if data[offset:offset + len(magic)] == magic:
+            return media_type, ext
+    return "application/octet-stream", "bin"
+
+
+def job_input(services: Services, job_id: str, which: str) -> tuple[bytes, str, str]:
+    """The bytes a repair job was submitted with ("image" or "mask"), their media type and a file name."""
+    record = get_job(services, job_id)
+    if record.kind != "restore":
+        raise NotFound(f"Job {job_id} is a {record.kind} job; only repair jobs have uploaded inputs.")
+    digest = record.params.get(which)
+    if not digest:
+        raise NotFound(f"Job {job_id} was submitted without a {which}.")
+    data = services.store.get_blob(input_key(digest))
+    if data is None:
+        raise NotFound(f"The uploaded {which} of job {job_id} has expired.")
+    media_type, ext = sniff_image_type(data)
+    return data, media_type, f"{record.params['task']}-{digest[:8]}-{which}.{ext}"
 
 
 def _download_name(record: JobRecord, index: int | None) -> str:

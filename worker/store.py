@@ -33,6 +33,7 @@ class Store(Protocol):
     def create_job(self, record: JobRecord) -> None: ...
     def get_job(self, job_id: str) -> JobRecord | None: ...
     def update_job(self, job_id: str, **fields: Any) -> JobRecord: ...
+    def delete_job(self, job_id: str) -> bool: ...  # True if there was a record to delete
     def put_blob(self, key: str, data: bytes) -> None: ...
     def get_blob(self, key: str) -> bytes | None: ...
     def has_blob(self, key: str) -> bool: ...
@@ -100,6 +101,11 @@ class RedisStore:
                     continue
 
     @_redis_down_is_503
+    def delete_job(self, job_id: str) -> bool:
+        # Only the record: its result blobs are shared with the result cache (see app.services.delete_job).
+        return bool(self.redis.delete(self._job(job_id)))
+
+    @_redis_down_is_503
     def put_blob(self, key: str, data: bytes) -> None:
         self.redis.set(f"atelier:blob:{_check_key(key)}", data, ex=self.ttl)
 
@@ -165,6 +171,16 @@ class DiskStore:
             record = record.model_copy(update=fields)
             self._write(self._job_path(job_id), record.to_json().encode())
             return record
+
+    def delete_job(self, job_id: str) -> bool:
+        # Only the record: its result blobs are shared with the result cache (see app.services.delete_job).
+        path = self._job_path(job_id)
+        with self._lock:  # never interleaved with an update_job that would write the record back
+            try:
+                path.unlink()
+            except FileNotFoundError:
+                return False
+        return True
 
     def iter_jobs(self) -> Iterator[JobRecord]:
         for path in sorted((self.root / "jobs").glob("*.json")):

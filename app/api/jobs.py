@@ -8,12 +8,15 @@ from fastapi import APIRouter, File, Form, Response, UploadFile, status
 
 from app.deps import ServicesDep
 from app.schemas import ErrorResponse, GenerateRequest, JobCreated, JobView
-from app.services import get_job, job_view, result_png, submit_generate, submit_restore
+from app.services import (delete_job, get_job, job_input, job_view, result_png, submit_generate,
+                          submit_restore)
 
 router = APIRouter(prefix="/api/v1/jobs", tags=["jobs"])
 
 ERRORS = {code: {"model": ErrorResponse} for code in (404, 409, 413, 422, 503)}
 PNG = {200: {"content": {"image/png": {}}, "description": "The PNG, with its parameters in a text chunk"}}
+UPLOAD = {200: {"content": {t: {} for t in ("image/png", "image/jpeg", "image/webp", "image/tiff")},
+                "description": "The bytes exactly as uploaded, with their sniffed media type"}}
 
 
 @router.post("/generate", status_code=status.HTTP_202_ACCEPTED, response_model=JobCreated, responses=ERRORS)
@@ -51,13 +54,27 @@ def read_job(job_id: str, services: ServicesDep) -> JobView:
     return job_view(get_job(services, job_id))
 
 
-def _png_response(data: bytes, filename: str, download: bool) -> Response:
+@router.delete("/{job_id}", status_code=status.HTTP_204_NO_CONTENT, response_class=Response,
+               responses={code: ERRORS[code] for code in (404, 409, 503)})
+def remove_job(job_id: str, services: ServicesDep) -> Response:
+    """Delete a finished job: its record goes and its result URLs answer 404 from then on. A job still queued or
+    running cannot be deleted (409)."""
+    delete_job(services, job_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+def _file_response(data: bytes, media_type: str, filename: str, download: bool) -> Response:
     disposition = "attachment" if download else "inline"
-    return Response(content=data, media_type="image/png", headers={
+    return Response(content=data, media_type=media_type, headers={
         "Content-Disposition": f'{disposition}; filename="{filename}"',
-        # A job's result never changes once written.
+        # A job's results and inputs never change once written (inputs are even named by their content).
         "Cache-Control": "private, max-age=86400, immutable",
+        "X-Content-Type-Options": "nosniff",
     })
+
+
+def _png_response(data: bytes, filename: str, download: bool) -> Response:
+    return _file_response(data, "image/png", filename, download)
 
 
 @router.get("/{job_id}/result", response_class=Response, responses={**PNG, **ERRORS})
@@ -71,3 +88,15 @@ def read_result_grid(job_id: str, services: ServicesDep, download: bool = False)
 def read_result_image(job_id: str, index: int, services: ServicesDep, download: bool = False) -> Response:
     data, filename = result_png(services, job_id, index)
     return _png_response(data, filename, download)
+
+
+@router.get("/{job_id}/input/image", response_class=Response, responses={**UPLOAD, **ERRORS})
+def read_input_image(job_id: str, services: ServicesDep, download: bool = False) -> Response:
+    """The photo a repair job was submitted with, byte for byte (404 for generate jobs, or once it expired)."""
+    return _file_response(*job_input(services, job_id, "image"), download)
+
+
+@router.get("/{job_id}/input/mask", response_class=Response, responses={**UPLOAD, **ERRORS})
+def read_input_mask(job_id: str, services: ServicesDep, download: bool = False) -> Response:
+    """The mask a repair job was submitted with (404 when it had none: denoise, or auto with detection)."""
+    return _file_response(*job_input(services, job_id, "mask"), download)

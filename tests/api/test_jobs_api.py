@@ -141,3 +141,63 @@ def test_readyz_fails_without_models(settings_env, tmp_path, monkeypatch):
         assert r.status_code == 503 and r.json()["checks"]["models"] is False
         r = c.post("/api/v1/jobs/generate", json={"model": "digits"})
         assert r.status_code == 404 and "none" in r.json()["error"]["message"]
+
+
+def _unfinished_record(client, status):
+    """A job record written straight to the store, so it stays queued/running for as long as the test needs."""
+    from worker.records import JobRecord, new_job_id, utcnow
+
+    rec = JobRecord(id=new_job_id(), kind="generate", created_at=utcnow(), params={"model": "digits"},
+                    cache_key="d" * 64, status=status)
+    client.app.state.services.store.create_job(rec)
+    return rec
+
+
+def test_delete_job_forgets_it_and_keeps_shared_results(client):
+    first = wait_done(client, submit(client, seed=42, count=2)["id"])
+    twin = client.get(f"/api/v1/jobs/{submit(client, seed=42, count=2)['id']}").json()  # same pixels, from cache
+    assert twin["cache_hit"] is True
+
+    r = client.delete(f"/api/v1/jobs/{first['id']}")
+    assert r.status_code == 204 and r.content == b""
+    gone = client.get(f"/api/v1/jobs/{first['id']}")
+    assert gone.status_code == 404 and gone.json()["error"]["code"] == "unknown_job"
+    assert client.get(first["results"][0]).status_code == 404
+    assert client.get(first["grid_url"]).status_code == 404
+    # The other job points at the same content-addressed blobs: they stay.
+    assert client.get(twin["results"][1]).status_code == 200
+    assert client.get(twin["grid_url"]).status_code == 200
+
+    again = client.delete(f"/api/v1/jobs/{first['id']}")
+    assert again.status_code == 404 and again.json()["error"]["code"] == "unknown_job"
+
+
+def test_delete_failed_job(client):
+    job = _unfinished_record(client, "failed")
+    assert client.delete(f"/api/v1/jobs/{job.id}").status_code == 204
+    assert client.get(f"/api/v1/jobs/{job.id}").status_code == 404
+
+
+@pytest.mark.parametrize("status", ["queued", "running"])
+def test_delete_refuses_an_unfinished_job(client, status):
+    job = _unfinished_record(client, status)
+    r = client.delete(f"/api/v1/jobs/{job.id}")
+    assert r.status_code == 409
+    err = r.json()["error"]
+    assert err["code"] == "not_ready" and status in err["message"] and "finished" in err["message"]
+    assert client.get(f"/api/v1/jobs/{job.id}").json()["status"] == status  # still there
+
+
+@pytest.mark.parametrize("job_id", ["0" * 32, "not-a-job", "A" * 32])
+def test_delete_unknown_job_is_404(client, job_id):
+    r = client.delete(f"/api/v1/jobs/{job_id}")
+    assert r.status_code == 404 and r.json()["error"]["code"] == "unknown_job"
+
+
+def test_delete_and_inputs_are_documented(client):
+    paths = client.get("/openapi.json").json()["paths"]
+    delete = paths["/api/v1/jobs/{job_id}"]["delete"]
+    assert {"204", "404", "409"} <= set(delete["responses"])
+    for which in ("image", "mask"):
+        get = paths[f"/api/v1/jobs/{{job_id}}/input/{which}"]["get"]
+        assert "image/jpeg" in get["responses"]["200"]["content"] and "404" in get["responses"]

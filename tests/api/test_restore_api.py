@@ -147,3 +147,54 @@ def test_missing_image_part_and_missing_models(client, settings_env, tmp_path, m
     with TestClient(create_app()) as c:
         r = restore(c, encode(PHOTO), "auto")
         assert r.status_code == 404 and "detect, inpaint, denoise" in r.json()["error"]["message"]
+
+
+@pytest.mark.parametrize("fmt, media_type, ext, kw", [
+    ("PNG", "image/png", "png", {}),
+    ("JPEG", "image/jpeg", "jpg", {"quality": 90}),
+    ("WEBP", "image/webp", "webp", {"lossless": True}),
+    ("TIFF", "image/tiff", "tif", {}),
+])
+def test_inputs_come_back_byte_for_byte(client, fmt, media_type, ext, kw):
+    image = encode(PHOTO, fmt, **kw)
+    r = restore(client, image, "inpaint", mask=box_mask())
+    assert r.status_code == 202, r.text
+    job = wait_done(client, r.json()["id"])
+    digest = job["params"]["image"]
+
+    got = client.get(f"/api/v1/jobs/{job['id']}/input/image")
+    assert got.status_code == 200 and got.content == image
+    assert got.headers["content-type"] == media_type
+    assert got.headers["content-disposition"] == f'inline; filename="inpaint-{digest[:8]}-image.{ext}"'
+    assert got.headers["x-content-type-options"] == "nosniff"
+    attached = client.get(f"/api/v1/jobs/{job['id']}/input/image", params={"download": 1})
+    assert attached.headers["content-disposition"].startswith("attachment;")
+
+    mask = client.get(f"/api/v1/jobs/{job['id']}/input/mask")
+    assert mask.status_code == 200 and mask.content == box_mask() and mask.headers["content-type"] == "image/png"
+
+
+def test_inputs_that_do_not_exist_are_404(client):
+    job = wait_done(client, restore(client, encode(PHOTO), "denoise").json()["id"])
+    r = client.get(f"/api/v1/jobs/{job['id']}/input/mask")  # denoise takes no mask
+    assert r.status_code == 404 and "without a mask" in r.json()["error"]["message"]
+    assert client.get(f"/api/v1/jobs/{job['id']}/input/image").status_code == 200
+
+    generated = client.post("/api/v1/jobs/generate", json={"model": "digits", "seed": 3}).json()
+    wait_done(client, generated["id"])
+    r = client.get(f"/api/v1/jobs/{generated['id']}/input/image")
+    assert r.status_code == 404 and "only repair jobs" in r.json()["error"]["message"]
+
+    r = client.get(f"/api/v1/jobs/{'0' * 32}/input/image")
+    assert r.status_code == 404 and r.json()["error"]["code"] == "unknown_job"
+    assert client.get(f"/api/v1/jobs/{job['id']}/input/other").status_code == 404
+
+
+def test_an_expired_input_is_404(client):
+    from worker.restore import input_key
+
+    job = wait_done(client, restore(client, encode(PHOTO), "denoise", sigma="10").json()["id"])
+    store = client.app.state.services.store
+    store._blob_path(input_key(job["params"]["image"])).unlink()  # what purge_expired does after the TTL
+    r = client.get(f"/api/v1/jobs/{job['id']}/input/image")
+    assert r.status_code == 404 and "expired" in r.json()["error"]["message"]
