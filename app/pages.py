@@ -35,6 +35,17 @@ def repair_page(request: Request, services: ServicesDep) -> HTMLResponse:
 
 
 @router.get("/jobs", response_class=HTMLResponse)
-def jobs_page(request: Request) -> HTMLResponse:
+def jobs_page(request: Request, services: ServicesDep) -> HTMLResponse:
     # The list itself comes from this browser's history (static/js/history.js) and GET /api/v1/jobs/{id}.
-    return templates.TemplateResponse(request, "jobs.html", {})
+    return templates.TemplateResponse(request, "jobs.html", {
+        "kept_for": _duration_words(services.settings.result_ttl_seconds),
+    })
+
+
+def _duration_words(seconds: int) -> str:
+    """7 days, 36 hours, 30 minutes: how long the server keeps a job, as a person would say it."""
+    for unit, size in (("day", 86400), ("hour", 3600)):
+        if seconds >= 2 * size:
+            return f"{round(seconds / size)} {unit}s"
+    minutes = max(1, round(seconds / 60))
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"

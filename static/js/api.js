@@ -24,7 +24,8 @@ export class ApiError extends Error {
 
 const NETWORK_DOWN = "Atelier's server could not be reached. Check that it is running and your connection, then try again.";
 
-/** fetch + JSON, turning every failure into an ApiError that carries the API's own message when it sent one. */
+/** fetch + JSON (null for 204 No Content), turning every failure into an ApiError that carries the API's own message
+ * when it sent one. */
 export async function api(path, options = {}) {
   let response;
   try {
@@ -42,6 +43,7 @@ export async function api(path, options = {}) {
     }
     throw new ApiError("Can't reach the server", NETWORK_DOWN, { code: "network" });
   }
+  if (response.status === 204) return null; // No Content (a DELETE): success without a body
   let data = null;
   try {
     data = await response.json();

@@ -1,9 +1,12 @@
-// The generate page: model picker, request form, job polling and the results gallery.
+// The generate page: model picker, request form (prefilled from a link such as the Jobs page's "Re-run"), job
+// polling, the results gallery with its large view, and re-running or editing the last request.
 //
 // Plain modern JavaScript, no build step. Server data is only ever put into the page with textContent,
 // attributes and createElement, never innerHTML.
 
 import { API, ApiError, api, pollJob } from "./api.js";
+import { rememberJob } from "./history.js";
+import { openLightbox } from "./lightbox.js";
 
 const DISPLAY_TARGET_PX = 112; // images are upscaled by a whole factor to about this width
 
@@ -34,10 +37,16 @@ const els = {
   galleryEmpty: $("gallery-empty"),
   summary: $("results-summary"),
   gridDownload: $("grid-download"),
+  resultsActions: $("results-actions"),
+  editParams: $("edit-params"),
+  rerun: $("rerun"),
+  linkNotice: $("link-notice"),
+  linkNoticeList: $("link-notice-list"),
 };
 
 const models = readModels();
 let currentRun = 0; // incremented per submission; an older run's poll loop stops when it sees a newer one
+let shown = null; // { job, request }: the results in the gallery and the request that made them
 
 /** The models list the server embedded in the page as JSON. */
 function readModels() {
@@ -169,6 +178,103 @@ function readRequest() {
   return body;
 }
 
+/** A whole number written in decimal digits only ("1e3", "0x10", "7.0" and " 7" are not), or null. */
+function wholeNumber(value) {
+  const text = String(value);
+  return /^\d{1,16}$/.test(text) ? Number(text) : null;
+}
+
+/**
+ * Puts request parameters into the form (from a link's query, or a finished job's params), checking each against
+ * this server's models and the form's limits. Returns a sentence for each value that could not be used.
+ */
+function applyParams(params) {
+  const problems = [];
+  const has = (key) => params[key] !== undefined && params[key] !== null && params[key] !== "";
+
+  if (has("model")) {
+    const model = modelById(String(params.model));
+    if (model) {
+      els.model.value = model.id;
+      showModel(model);
+    } else {
+      problems.push(`There is no model “${params.model}” on this server; ${els.model.value} is selected instead.`);
+    }
+  }
+
+  if (has("class")) {
+    const model = modelById(els.model.value);
+    const classes = ((model && model.classes) || []).map(String);
+    if (classes.includes(String(params.class))) {
+      els.klass.value = String(params.class);
+    } else {
+      els.klass.value = "";
+      problems.push(classes.length
+        ? `${els.model.value} has no class “${params.class}”; any class is drawn instead.`
+        : `${els.model.value} draws no classes, so the class “${params.class}” was left out.`);
+    }
+  } else if ("class" in params) {
+    els.klass.value = ""; // an explicit null: any class
+  }
+
+  if (has("seed")) {
+    const seed = wholeNumber(params.seed);
+    if (seed !== null && seed <= Number(els.seed.max)) {
+      els.seed.value = String(seed);
+    } else {
+      els.seed.value = "";
+      problems.push(`The seed “${params.seed}” is not a whole number from 0 to ${els.seed.max}; a random seed is used.`);
+    }
+  } else if ("seed" in params) {
+    els.seed.value = "";
+  }
+
+  if (has("count")) {
+    const count = wholeNumber(params.count);
+    if (count !== null && count >= Number(els.count.min) && count <= Number(els.count.max)) {
+      els.count.value = String(count);
+    } else {
+      problems.push(`The count “${params.count}” is not between ${els.count.min} and ${els.count.max}; ` +
+        `${els.count.value} is used.`);
+    }
+  }
+
+  if (has("truncation")) {
+    const text = String(params.truncation).trim();
+    const value = /^\d*\.?\d+$/.test(text) ? Number(text) : NaN;
+    if (value >= Number(els.truncation.min) && value <= Number(els.truncation.max)) {
+      // A value between the slider's steps (0.73 from the API) is kept exactly, so a re-run draws the same pixels.
+      const steps = (value - Number(els.truncation.min)) / 0.05;
+      els.truncation.step = Math.abs(steps - Math.round(steps)) < 1e-6 ? "0.05" : "any";
+      els.truncation.value = String(value);
+    } else {
+      problems.push(`The truncation “${params.truncation}” is not between ${els.truncation.min} and ` +
+        `${els.truncation.max}; ${Number(els.truncation.value).toFixed(2)} is used.`);
+    }
+  }
+  showTruncation();
+  setFieldError(els.seed, null);
+  setFieldError(els.count, null);
+  return problems;
+}
+
+/** Prefills the form from the page's query (?model=&class=&seed=&count=&truncation=), saying what was not used. */
+function prefillFromLink() {
+  const query = new URLSearchParams(window.location.search);
+  const params = {};
+  for (const key of ["model", "class", "seed", "count", "truncation"]) {
+    if (query.has(key)) params[key] = query.get(key).trim();
+  }
+  if (Object.keys(params).length === 0) return;
+  const problems = applyParams(params);
+  els.linkNoticeList.replaceChildren(...problems.map((text) => {
+    const item = document.createElement("li");
+    item.textContent = text;
+    return item;
+  }));
+  els.linkNotice.hidden = problems.length === 0;
+}
+
 function randomSeed() {
   const buf = new Uint32Array(1);
   crypto.getRandomValues(buf);
@@ -225,6 +331,9 @@ function setStatus(state, text, progress) {
   els.submit.disabled = busy;
   els.submit.setAttribute("aria-busy", String(busy));
   els.submit.querySelector(".button__label").textContent = busy ? "Generating…" : "Generate";
+  // aria-disabled, not disabled: a disabled button would drop the keyboard focus of whoever pressed it.
+  els.rerun.setAttribute("aria-disabled", String(busy));
+  els.editParams.setAttribute("aria-disabled", String(busy));
 }
 
 // ---------------------------------------------------------------- results
@@ -251,7 +360,15 @@ function downloadIcon() {
   return svg;
 }
 
-function imageFigure(image, scale, size, modelId) {
+function imageFilename(modelId, image) {
+  return `${modelId}-s${image.seed}-${String(image.index).padStart(3, "0")}.png`;
+}
+
+function classOf(image) {
+  return image.class === null || image.class === undefined ? null : String(image.class);
+}
+
+function imageFigure(image, scale, size, modelId, onOpen) {
   const figure = document.createElement("figure");
   figure.className = "tile";
 
@@ -263,13 +380,20 @@ function imageFigure(image, scale, size, modelId) {
   img.width = size * scale;
   img.height = size * scale;
   img.decoding = "async";
-  const cls = image.class === null || image.class === undefined ? null : String(image.class);
+  const cls = classOf(image);
   img.alt = cls !== null ? `Generated “${cls}”, seed ${image.seed}` : `Generated image, seed ${image.seed}`;
   img.addEventListener("error", () => {
     figure.classList.add("tile--broken");
     img.alt = `Image ${image.index + 1} could not be loaded`;
   });
-  frame.append(img);
+  const open = document.createElement("button");
+  open.type = "button";
+  open.className = "tile__open";
+  open.title = "Open large";
+  open.setAttribute("aria-label", `Open image ${image.index + 1} large (seed ${image.seed})`);
+  open.addEventListener("click", () => onOpen(image.index, open));
+  open.append(img);
+  frame.append(open);
 
   const caption = document.createElement("figcaption");
   caption.className = "tile__caption";
@@ -288,7 +412,7 @@ function imageFigure(image, scale, size, modelId) {
   const link = document.createElement("a");
   link.className = "tile__download";
   link.href = withDownload(image.url);
-  link.download = `${modelId}-s${image.seed}-${String(image.index).padStart(3, "0")}.png`;
+  link.download = imageFilename(modelId, image);
   link.setAttribute("aria-label", `Download image ${image.index + 1} (seed ${image.seed})`);
   link.title = "Download this image";
   link.append(downloadIcon());
@@ -334,7 +458,7 @@ function restoreGallery() {
   if (!hasResults()) els.gallery.replaceChildren(els.galleryEmpty);
 }
 
-function showResults(job) {
+function showResults(job, request) {
   const params = job.params || {};
   const model = modelById(params.model) || modelById(els.model.value);
   const size = (model && model.image_size) || 28;
@@ -345,7 +469,10 @@ function showResults(job) {
   const grid = document.createElement("div");
   grid.className = "gallery__grid";
   grid.style.setProperty("--tile-size", `${size * scale}px`);
-  for (const image of images) grid.append(imageFigure(image, scale, size, modelId));
+  const open = (index, opener) => openLightbox(lightboxItems(job, modelId), {
+    start: images.findIndex((im) => im.index === index), label: `${modelId}: large view`, returnFocus: opener,
+  });
+  for (const image of images) grid.append(imageFigure(image, scale, size, modelId, open));
   els.gallery.replaceChildren(grid);
   els.gallery.classList.remove("gallery--stale");
 
@@ -366,6 +493,29 @@ function showResults(job) {
     els.gridDownload.download = `${modelId}-s${params.seed ?? "grid"}-grid.png`;
     els.gridDownload.hidden = false;
   }
+  els.resultsActions.hidden = false;
+  const seeded = params.seed !== undefined && params.seed !== null;
+  els.rerun.title = request && request.seed === undefined
+    ? "Run the same settings again with a new random seed"
+    : `Run the same parameters again${seeded ? ` (seed ${params.seed})` : ""}`;
+}
+
+/** One large-view item per image: its seed and class as the title, and a download of its own PNG. */
+function lightboxItems(job, modelId) {
+  const params = job.params || {};
+  const images = Array.isArray(job.images) ? job.images : [];
+  return images.map((image, i) => {
+    const cls = classOf(image);
+    const details = [modelId, `image ${i + 1} of ${images.length}`];
+    if (typeof params.truncation === "number") details.push(`truncation ${params.truncation.toFixed(2)}`);
+    return {
+      src: image.url,
+      alt: cls !== null ? `Generated “${cls}”, seed ${image.seed}` : `Generated image, seed ${image.seed}`,
+      title: cls !== null ? `Seed ${image.seed} · class ${cls}` : `Seed ${image.seed}`,
+      details: details.join(" · "),
+      download: { href: withDownload(image.url), filename: imageFilename(modelId, image), label: "Download PNG" },
+    };
+  });
 }
 
 /** How long the work took: the worker's own timing when the API reports it, else the job's timestamps. */
@@ -389,6 +539,11 @@ async function onSubmit(event) {
     setStatus("idle", "Fix the highlighted fields, then generate again.");
     return;
   }
+  await generate(body);
+}
+
+/** Sends one generate request, follows the job and shows its images (or why there are none). */
+async function generate(body) {
   const run = ++currentRun;
   // Previous images stay in place, dimmed, while the new ones are made; a first run gets placeholder tiles.
   if (hasResults()) els.gallery.classList.add("gallery--stale");
@@ -402,6 +557,7 @@ async function onSubmit(event) {
       body: JSON.stringify(body),
     });
     if (run !== currentRun) return;
+    rememberJob({ id: accepted.id, kind: "generate", params: body }); // the Jobs page lists it from now on
     setStatus("queued", "Queued, waiting for a worker…");
     const statusUrl = accepted.status_url || `${API}/jobs/${encodeURIComponent(accepted.id)}`;
     const job = await pollJob(statusUrl, {
@@ -424,7 +580,8 @@ async function onSubmit(event) {
       restoreGallery();
       return;
     }
-    showResults(job);
+    shown = { job, request: body };
+    showResults(job, body);
     const n = (job.images || []).length;
     setStatus("succeeded", `Done: ${n} ${n === 1 ? "image" : "images"}.`, 1);
   } catch (err) {
@@ -457,4 +614,18 @@ if (form) {
     input.addEventListener("input", () => setFieldError(input, null));
   }
   form.addEventListener("submit", onSubmit);
+
+  els.rerun.addEventListener("click", () => {
+    if (!shown || els.rerun.getAttribute("aria-disabled") === "true") return;
+    clearError();
+    generate(shown.request);
+  });
+  els.editParams.addEventListener("click", () => {
+    if (!shown || els.editParams.getAttribute("aria-disabled") === "true") return;
+    els.linkNotice.hidden = true;
+    applyParams(shown.job.params || {}); // with the seed the job really used, so it draws the same images
+    els.model.focus({ preventScroll: true });
+    form.scrollIntoView({ block: "nearest", behavior: smoothScroll() });
+  });
+  prefillFromLink();
 }

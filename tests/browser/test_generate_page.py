@@ -209,8 +209,17 @@ def test_keyboard_only(page: Page, screenshots: Path) -> None:
     job = page.request.get(f"/api/v1/jobs/{job_id_of(page)}").json()
     assert job["params"]["class"] == page.get_by_label("Class", exact=True).input_value()
     assert job["params"]["seed"] == int(seed) and job["params"]["truncation"] == pytest.approx(0.9)
-    # Each image's download link is reachable too.
+    # Each image opens large from the keyboard, and its download link is reachable too.
     tab_to("grid-download")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.classList.contains('tile__open')")
+    assert page.evaluate(focus_ring), "the image has focus but shows no focus ring"
+    page.screenshot(path=str(screenshots / "generate-keyboard-image-focus.png"))
+    page.keyboard.press("Enter")
+    expect(page.locator("dialog.lightbox")).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(page.locator("dialog.lightbox")).to_be_hidden()
+    assert page.evaluate("document.activeElement.classList.contains('tile__open')"), "focus was not given back"
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.classList.contains('tile__download')")
 
@@ -308,3 +317,100 @@ def test_no_models_is_explained(browser, empty_server, screenshots: Path) -> Non
         tab.screenshot(path=str(screenshots / "generate-no-models.png"), full_page=True)
     finally:
         context.close()
+
+
+def test_a_result_opens_large_with_its_own_download(page: Page, screenshots: Path) -> None:
+    page.goto("/")
+    page.get_by_label("Class", exact=True).select_option("5")
+    page.get_by_label("Seed", exact=True).fill("500")
+    page.get_by_label("Count", exact=True).fill("6")
+    generate_button(page).click()
+    wait_for_images(page, 6)
+    model_id = page.get_by_label("Model", exact=True).input_value()
+
+    page.locator("#gallery figure").nth(2).locator("img").click()
+    view = page.locator("dialog.lightbox")
+    expect(view).to_be_visible()
+    expect(view.locator(".lightbox__title")).to_have_text("Seed 502 · class 5")
+    expect(view.locator(".lightbox__counter")).to_have_text("3 / 6")
+    page.wait_for_function("() => document.querySelector('.lightbox__img').naturalWidth > 0")
+    rendering = view.locator(".lightbox__img").evaluate("(el) => getComputedStyle(el).imageRendering")
+    assert rendering == "pixelated"
+    page.keyboard.press("ArrowRight")
+    expect(view.locator(".lightbox__title")).to_have_text("Seed 503 · class 5")
+    page.screenshot(path=str(screenshots / "generate-lightbox.png"))
+    with page.expect_download() as download_info:
+        view.get_by_role("link", name="Download PNG").click()
+    assert download_info.value.suggested_filename == f"{model_id}-s503-003.png"
+    meta = provenance(Path(download_info.value.path()).read_bytes())
+    assert meta["seed"] == 503 and meta["class"] == "5"
+    # A click on the dark space around the image closes, like Esc.
+    page.mouse.click(30, 300)
+    expect(view).to_be_hidden()
+
+
+def test_rerun_and_edit_parameters(page: Page) -> None:
+    page.goto("/")
+    page.get_by_label("Class", exact=True).select_option("8")
+    page.get_by_label("Count", exact=True).fill("3")  # no seed: the server picks one
+    generate_button(page).click()
+    wait_for_images(page, 3)
+    first = page.request.get(f"/api/v1/jobs/{job_id_of(page)}").json()
+    expect(page.get_by_role("button", name="Re-run")).to_be_visible()
+
+    # Re-run sends the same request: still no seed, so new images of the same class and count.
+    with page.expect_request(lambda r: r.url.endswith("/api/v1/jobs/generate")) as sent:
+        page.get_by_role("button", name="Re-run").click()
+    assert json.loads(sent.value.post_data) == {"model": first["params"]["model"], "count": 3, "truncation": 1.0,
+                                                "class": "8"}
+    page.wait_for_function(f"() => !document.querySelector('#gallery img').src.includes('{first['id']}')")
+    wait_for_images(page, 3)
+    expect(page.get_by_role("button", name="Re-run")).to_be_focused()
+    second = page.request.get(f"/api/v1/jobs/{job_id_of(page)}").json()
+    assert second["params"]["class"] == "8" and second["id"] != first["id"]
+
+    # Edit parameters puts the last job's parameters, with the seed it used, back into the form.
+    page.get_by_label("Class", exact=True).select_option("1")
+    page.get_by_label("Count", exact=True).fill("9")
+    page.get_by_role("button", name="Edit parameters").click()
+    expect(page.get_by_label("Seed", exact=True)).to_have_value(str(second["params"]["seed"]))
+    expect(page.get_by_label("Class", exact=True)).to_have_value("8")
+    expect(page.get_by_label("Count", exact=True)).to_have_value("3")
+    expect(page.get_by_label("Model", exact=True)).to_be_focused()
+
+
+def test_a_link_prefills_the_form_and_says_what_it_could_not_use(page: Page, screenshots: Path) -> None:
+    page.goto("/?model=digits&class=6&seed=4096&count=5&truncation=0.73")
+    expect(page.get_by_label("Class", exact=True)).to_have_value("6")
+    expect(page.get_by_label("Seed", exact=True)).to_have_value("4096")
+    expect(page.get_by_label("Count", exact=True)).to_have_value("5")
+    expect(page.locator("#truncation-value")).to_have_text("0.73")  # kept exactly, between the slider's steps
+    expect(page.locator("#link-notice")).to_be_hidden()
+    with page.expect_request(lambda r: r.url.endswith("/api/v1/jobs/generate")) as sent:
+        generate_button(page).click()
+    body = json.loads(sent.value.post_data)
+    assert body == {"model": "digits", "class": "6", "seed": 4096, "count": 5, "truncation": 0.73}
+    wait_for_images(page, 5)
+
+    page.goto("/?model=nope&class=x&seed=-4&count=1000&truncation=2")
+    notice = page.locator("#link-notice")
+    expect(notice).to_be_visible()
+    expect(notice.locator("li")).to_have_count(5)
+    for words in ("no model “nope”", "no class “x”", "seed “-4”", "count “1000”", "truncation “2”"):
+        expect(notice).to_contain_text(words)
+    # Every field keeps a value the form can send.
+    expect(page.get_by_label("Seed", exact=True)).to_have_value("")
+    expect(page.get_by_label("Count", exact=True)).to_have_value("16")
+    expect(page.get_by_label("Class", exact=True)).to_have_value("")
+    page.screenshot(path=str(screenshots / "generate-link-notice.png"), full_page=True)
+
+
+def test_generated_jobs_are_remembered_for_the_jobs_page(page: Page) -> None:
+    page.goto("/")
+    page.get_by_label("Count", exact=True).fill("2")
+    page.get_by_label("Seed", exact=True).fill("77")
+    generate_button(page).click()
+    wait_for_images(page, 2)
+    entries = page.evaluate("JSON.parse(localStorage.getItem('atelier.jobs.v1'))")
+    assert [e["id"] for e in entries] == [job_id_of(page)]
+    assert entries[0]["kind"] == "generate" and entries[0]["params"]["seed"] == 77
