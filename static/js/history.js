@@ -1,6 +1,7 @@
 // The person's job history, kept in this browser's localStorage. Atelier has no accounts yet, so "my jobs" are
 // the jobs this browser submitted: the list survives a reload, and the jobs themselves survive a server restart
-// (they live in the server's store); an entry whose job has expired on the server is shown as such, then dropped.
+// (they live in the server's store). An entry whose job has expired on the server stays, marked expired, until the
+// person removes it: a generate job's parameters are enough to re-run it.
 
 const KEY = "atelier.jobs.v1";
 const MAX_ENTRIES = 500; // oldest entries fall off beyond this
