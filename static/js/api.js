@@ -120,3 +120,32 @@ export async function pollJob(statusUrl, { onUpdate = () => {}, onRetry = () => 
     delay = Math.min(POLL_MAX_MS, delay * POLL_BACKOFF);
   }
 }
+
+/** GET a file (a job's uploaded input, a result PNG) as a Blob; failures become ApiErrors as with api(). */
+export async function apiBlob(path) {
+  let response;
+  try {
+    response = await fetch(path, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+  } catch (err) {
+    if (err && err.name === "TimeoutError") {
+      const secs = REQUEST_TIMEOUT_MS / 1000;
+      throw new ApiError("The server is not answering", `No reply within ${secs} s. Try again in a moment.`, {
+        code: "network",
+      });
+    }
+    throw new ApiError("Can't reach the server", NETWORK_DOWN, { code: "network" });
+  }
+  if (response.ok) return response.blob();
+  let message = null;
+  let code = null;
+  try {
+    const err = (await response.json()).error;
+    message = typeof err.message === "string" && err.message ? err.message : null;
+    code = typeof err.code === "string" ? err.code : null;
+  } catch {
+    // not a JSON error body: the status alone says what happened
+  }
+  const opts = { status: response.status, code };
+  if (response.status === 404) throw new ApiError("Not found", message || "The server no longer has this file.", opts);
+  throw new ApiError(`Server error (HTTP ${response.status})`, message || "The file could not be fetched.", opts);
+}

@@ -1,9 +1,10 @@
 """Browser-test fixtures: a real `atelier serve` process (embedded mode, no Redis) and a real headless Chromium.
 
-The server gets two model folders: a tiny untrained `digits` generator (always there, so the tests never depend on
-shipped weights) followed by the shipped weights folder, whose `digits` overrides the tiny one when it exists (the
-screenshots then show real digits). A third model, `broken-digits`, has corrupt weights, so a job on it really fails
-in the worker and the page's failure message can be checked without faking the API.
+The server gets two model folders: a tiny untrained `digits` generator and tiny untrained `denoise`, `inpaint` and
+`detect` repair networks (always there, so the tests never depend on shipped weights) followed by the shipped
+weights folder, whose models override the tiny ones when they exist (the screenshots then show real digits). A
+further model, `broken-digits`, has corrupt weights, so a job on it really fails in the worker and the page's
+failure message can be checked without faking the API.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Iterator
 import httpx2 as httpx
 import pytest
 
-from tests.conftest import REPO, free_port, make_tiny_digits, python_env, wait_until
+from tests.conftest import REPO, free_port, make_tiny_digits, make_tiny_restorers, python_env, wait_until
 
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
@@ -54,6 +55,7 @@ def _write_broken_model(folder: Path) -> None:
 def browser_models(tmp_path_factory) -> list[Path]:
     folder = tmp_path_factory.mktemp("browser-weights")
     make_tiny_digits(folder)
+    make_tiny_restorers(folder)  # untrained: repairs are not real, but every shape, format and metadata is
     _write_broken_model(folder)
     folders = [folder]
     if (SHIPPED_WEIGHTS / "digits.json").is_file():
@@ -151,10 +153,10 @@ def screenshots() -> Path:
     return SCREENSHOTS
 
 
-def publish_screenshot(path: Path) -> None:
-    """Copies a screenshot over docs/images/generate-page.png when ATELIER_UPDATE_DOCS_SCREENSHOT=1, so ordinary
-    test runs never rewrite a tracked file."""
+def publish_screenshot(path: Path, target: str = "generate-page.png") -> None:
+    """Copies a screenshot over docs/images/<target> when ATELIER_UPDATE_DOCS_SCREENSHOT=1, so ordinary test runs
+    never rewrite a tracked file."""
     if os.environ.get("ATELIER_UPDATE_DOCS_SCREENSHOT") == "1":
-        target = REPO / "docs" / "images" / "generate-page.png"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, target)
+        dest = REPO / "docs" / "images" / target
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, dest)
