@@ -1,4 +1,4 @@
-"""The `atelier` command: serve, worker, generate, train, benchmark, models."""
+"""The `atelier` command: serve, worker, generate, train, data, benchmark, models."""
 
 from __future__ import annotations
 
@@ -236,11 +236,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("train", help="train a network (`atelier train gan --help`)",
                        description="Train one of Atelier's networks.")
     trainers = p.add_subparsers(dest="trainer", required=True, metavar="WHAT")
-    _delegated(trainers, "gan", "models.training.gan", "train a GAN: the digits generator or the MLP baseline")
+    _delegated(trainers, "gan", "models.training.gan",
+               "train a GAN on digits, calligraphy, emoji or fashion (--dataset), or the MLP baseline")
     for task, what in (("denoise", "the colour denoiser (Gaussian, impulse, grain, JPEG; blind or given sigma)"),
                        ("inpaint", "the inpainter (strokes, blobs and boxes covering up to 40 percent)"),
                        ("detect", "the old-photo damage detector (scratches, dust, specks, blotches, tears)")):
         _delegated(trainers, task, "models.training.restore", f"train {what}", leading=(task,))
+
+    _delegated(sub, "data", "models.datasets.fetch", "fetch and cache a training data set from its Debian "
+               "package (`atelier data fetch calligraphy|emoji|fashion|all`), or draw a contact sheet of it")
 
     p = sub.add_parser("benchmark", help="measure models against baselines; writes docs/BENCHMARKS.md",
                        description="Measure a model against baselines in one run and record the table.")

@@ -27,7 +27,6 @@ import importlib.util
 import json
 import logging
 import os
-import subprocess
 import sys
 import tempfile
 from dataclasses import asdict, dataclass
@@ -36,6 +35,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from models.debian import extract_deb_members
 from models.entrypoint import module_main
 
 log = logging.getLogger(__name__)
@@ -112,18 +112,6 @@ ALL_PHOTOS = LOMIRI + MATE + PLASMA + SKIMAGE + OPENCV + SKLEARN
 
 # ---------------------------------------------------------------------------------------------------- fetching
 
-def _extract_deb_members(package: str, members: list[str], dest: Path) -> None:
-    """`apt-get download <package>` into a temporary folder, then unpack only `members` below `dest`."""
-    with tempfile.TemporaryDirectory(dir=dest) as tmp:
-        log.info("fetching Debian package %s", package)
-        subprocess.run(["apt-get", "download", package], cwd=tmp, check=True, capture_output=True)
-        (deb,) = Path(tmp).glob(f"{package}_*.deb")
-        tar_stream = subprocess.Popen(["dpkg-deb", "--fsys-tarfile", str(deb)], stdout=subprocess.PIPE)
-        subprocess.run(["tar", "-x", "-C", str(dest), *members], stdin=tar_stream.stdout, check=True)
-        if tar_stream.wait() != 0:
-            raise RuntimeError(f"dpkg-deb failed on {deb}")
-
-
 def _package_file(photo: Photo) -> Path | None:
     """Where a PyPI package's bundled photo lies, or None if the package is not installed."""
     module = photo.source.split(":", 1)[1].replace("scikit-image", "skimage").replace("scikit-learn", "sklearn")
@@ -164,7 +152,7 @@ def prepare_photos(data_dir: Path = DEFAULT_PHOTO_DIR, max_side: int = MAX_SIDE)
             missing_debs.setdefault(p.source.split(":", 1)[1], []).append(p)
     for package, photos in missing_debs.items():
         with tempfile.TemporaryDirectory(dir=data_dir) as tmp:
-            _extract_deb_members(package, [p.member for p in photos], Path(tmp))
+            extract_deb_members(package, [p.member for p in photos], Path(tmp))
             for p in photos:
                 _store(Path(tmp) / p.member, data_dir / p.split / f"{p.name}.png", max_side)
     for p in ALL_PHOTOS:

@@ -1,13 +1,21 @@
-"""Train a digit GAN on CPU: `atelier train gan ...` or `python -m models.training.gan ...`.
+"""Train a GAN on CPU: `atelier train gan ...` or `python -m models.training.gan ...`.
 
-    --arch cdcgan   our class-conditional DCGAN (models/networks/cdcgan.py), hinge loss   -> shipped as `digits`
+    --arch cdcgan   our class-conditional DCGAN (models/networks/cdcgan.py), hinge loss   -> shipped models
     --arch mlp      the classic tutorial's MLP GAN (models/networks/mlp_gan.py), BCE loss -> the baseline
 
-Both use Adam, an EMA copy of the generator (the copy that is sampled, benchmarked and served), the same data
-and batch size. The run folder collects:
+    --dataset digits       28x28 grey MNIST, 10 classes (models/data.py)                 -> `digits`
+    --dataset calligraphy  64x64 grey glyphs, 9 brush / Kai / handwriting styles          -> `calligraphy`
+    --dataset emoji        64x64 RGB colour emoji, unconditional, DiffAugment by default  -> `emoji`
+    --dataset fashion      28x28 grey Fashion-MNIST, 10 classes                           -> `fashion`
+    (art sets: models/datasets/; each --dataset presets size, widths, steps and model id: DATASET_PRESETS)
+
+Both archs use Adam, an EMA copy of the generator (the copy that is sampled, benchmarked and served), the same
+data and batch size. Options from the GAN literature: --loss hinge|bce (bce = the non-saturating logistic loss),
+spectral normalisation in D (on unless --no-spectral-norm), --r1-gamma (lazy R1 penalty on reals every
+--r1-every steps), --diffaugment color,translation,cutout (models/training/diffaugment.py). The run folder collects:
 
     train.log / metrics.jsonl              losses and speed, one JSON line every --log-every steps
-    samples-000400.png                     10x10 grid from the EMA generator (one row per class)
+    samples-000400.png                     grid from the EMA generator (one row of 10 per class, or 10 rows)
     network-snapshot-000400.safetensors    resumable snapshot (see models/training/snapshots.py)
     checkpoint.json                        pointer to the latest snapshot + step, config, seeds, optimiser scalars
 
@@ -24,7 +32,7 @@ import logging
 import math
 import sys
 import time
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -37,10 +45,12 @@ from tqdm import tqdm
 
 from models.entrypoint import module_main
 from models.checkpoint import save_model
-from models.data import DEFAULT_DATA_DIR, DigitSet, load_image_folder, mnist_splits, to_unit_range
+from models.data import DEFAULT_DATA_DIR, DigitSet, load_image_folder, mnist_splits
+from models.datasets import ImageSet, load_dataset
 from models.networks.cdcgan import CDCGANConfig, Discriminator, Generator
 from models.networks.mlp_gan import MLPDiscriminator, MLPGANConfig, MLPGenerator
 from models.training.common import open_run, update_ema
+from models.training.diffaugment import diff_augment, parse_policy
 from models.training.snapshots import (optimizer_from_flat, optimizer_to_flat, save_snapshot,
                                        sub_state)
 
@@ -60,20 +70,68 @@ ARCH_DEFAULTS = {
 }
 
 
+@dataclass(frozen=True)
+class DatasetPreset:
+    """What --dataset sets unless the option is given (image size and channels come from the data itself).
+    Budgets and measured speeds: docs/models/art-training-plan.md."""
+    steps: int  # recommended CPU step budget
+    base_channels: int  # cdcgan width at full resolution
+    embed_dim: int  # cdcgan class-embedding size
+    latent_dim: int  # cdcgan z size (the mlp baseline keeps 100)
+    batch_size: int
+    diffaugment: str  # DiffAugment policy, '' = none
+    model_id: str  # exported model id (kebab-case)
+    card: str  # model card, relative to the repository
+    what: str  # "{n:,} real handwritten digits (28x28)": the description's tail, n = training images
+
+
+DATASET_PRESETS = {
+    "digits": DatasetPreset(steps=9_000, base_channels=32, embed_dim=32, latent_dim=64, batch_size=64,
+                            diffaugment="", model_id="digits", card="docs/models/digits.md",
+                            what="{n:,} real handwritten digits (28x28)"),
+    "calligraphy": DatasetPreset(steps=12_000, base_channels=16, embed_dim=32, latent_dim=128, batch_size=32,
+                                 diffaugment="translation", model_id="calligraphy", card="docs/models/calligraphy.md",
+                                 what="{n:,} CJK glyphs in 9 brush, Kai and handwriting styles (64x64)"),
+    "emoji": DatasetPreset(steps=8_000, base_channels=16, embed_dim=8, latent_dim=128, batch_size=32,
+                           diffaugment="color,translation,cutout", model_id="emoji", card="docs/models/emoji.md",
+                           what="{n:,} Noto colour emoji (64x64 RGB)"),
+    "fashion": DatasetPreset(steps=9_000, base_channels=32, embed_dim=32, latent_dim=64, batch_size=64,
+                             diffaugment="", model_id="fashion", card="docs/models/fashion.md",
+                             what="{n:,} Fashion-MNIST photos of clothing (28x28)"),
+}
+
+
+HYPER = ("batch_size", "lr_g", "lr_d", "beta1", "beta2", "ema_decay", "diffaugment", "r1_gamma", "r1_every",
+         "no_spectral_norm")  # recorded in every snapshot
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     a = parser.add_argument
     a("--arch", choices=sorted(ARCHS), default="cdcgan", help="cdcgan (ours) or mlp (tutorial baseline)")
-    a("--run-dir", type=Path, default=None, help="run folder (default runs/gan-<arch>)")
-    a("--data-dir", type=Path, default=DEFAULT_DATA_DIR, help="cache of the fetched digit sets")
-    a("--image-folder", type=Path, default=None, help="train on <folder>/<class>/*.png instead of MNIST")
-    a("--steps", type=int, default=9_000, help="total optimiser steps (a resumed run continues to this)")
-    a("--batch-size", type=int, default=64)
+    a("--dataset", choices=sorted(DATASET_PRESETS), default="digits",
+      help="training data; presets size, widths, steps and model id (DATASET_PRESETS)")
+    a("--run-dir", type=Path, default=None, help="run folder (default runs/gan-<arch>, runs/gan-<dataset>-<arch>)")
+    a("--data-dir", type=Path, default=DEFAULT_DATA_DIR, help="cache of the fetched data sets")
+    a("--image-folder", type=Path, default=None, help="train on <folder>/<class>/*.png (28x28 grey) instead")
+    a("--steps", type=int, default=None, help="total optimiser steps (a resumed run continues to this; "
+      "default: the data set's preset)")
+    a("--batch-size", type=int, default=None, help="default: the data set's preset (64 at 28 px, 32 at 64 px)")
     a("--lr-g", type=float, default=None, help="generator Adam learning rate (default: per arch, see ARCH_DEFAULTS)")
     a("--lr-d", type=float, default=None, help="discriminator Adam learning rate (default: per arch)")
     a("--beta1", type=float, default=None, help="Adam beta1 (default: per arch)")
     a("--beta2", type=float, default=None, help="Adam beta2 (default: per arch)")
     a("--ema-decay", type=float, default=0.999, help="EMA generator decay (ramped up over the first steps)")
+    a("--loss", choices=["hinge", "bce"], default=None,
+      help="hinge, or bce = the non-saturating logistic loss (default: hinge for cdcgan, bce for mlp)")
+    a("--no-spectral-norm", action="store_true", help="cdcgan: no spectral normalisation in D (use --r1-gamma)")
+    a("--r1-gamma", type=float, default=0.0, help="R1 penalty weight on real images (0 = off; try 0.1-10)")
+    a("--r1-every", type=int, default=16, help="lazy R1: apply it every N steps, scaled by N")
+    a("--diffaugment", default=None, help="DiffAugment policy for D's inputs, e.g. color,translation,cutout; "
+      "'' = none (default: the data set's preset)")
     a("--seed", type=int, default=0, help="seeds initialisation, data order and noise")
+    a("--calibration-batches", type=int, default=20,
+      help="batches (500 images up to 32 px, 100 above) that re-estimate batch-norm statistics of the exported "
+           "EMA generator; sample grids use at most 4")
     a("--threads", type=int, default=2, help="torch CPU threads")
     a("--log-every", type=int, default=50, help="append a metrics.jsonl line every N steps")
     a("--sample-every", type=int, default=500, help="write samples-<step>.png every N steps")
@@ -81,38 +139,74 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     a("--resume", action="store_true", help="continue from the run folder's latest snapshot")
     a("--no-progress", action="store_true", help="no tqdm bar (logs only)")
     g = parser.add_argument_group("architecture (cdcgan; mlp uses --latent-dim and --hidden)")
-    g.add_argument("--latent-dim", type=int, default=None, help="size of z (default 64 cdcgan, 100 mlp)")
-    g.add_argument("--base-channels", type=int, default=32, help="cdcgan channels at 28x28 (x2, x4 below)")
-    g.add_argument("--embed-dim", type=int, default=32, help="cdcgan class-embedding size")
+    g.add_argument("--latent-dim", type=int, default=None, help="size of z (default: preset for cdcgan, 100 mlp)")
+    g.add_argument("--base-channels", type=int, default=None,
+                   help="cdcgan channels at full resolution (x2 per halving, at most x8; default: preset)")
+    g.add_argument("--embed-dim", type=int, default=None, help="cdcgan class-embedding size (default: preset)")
     g.add_argument("--hidden", type=int, default=128, help="mlp first hidden width")
     e = parser.add_argument_group("export")
     e.add_argument("--export", type=Path, default=None, help="write the EMA generator to this weights folder")
-    e.add_argument("--model-id", default="digits", help="kebab-case id of the exported model")
+    e.add_argument("--model-id", default=None, help="kebab-case id of the exported model (default: preset)")
     e.add_argument("--version", default="1.0.0", help="version of the exported weights")
     e.add_argument("--description", default=None, help="one line shown by the API")
-    e.add_argument("--card", default="docs/models/digits.md", help="model card path, relative to the repo")
+    e.add_argument("--card", default=None, help="model card path, relative to the repo (default: preset)")
+
+
+def apply_defaults(args: argparse.Namespace) -> argparse.Namespace:
+    """Fill every option left at None from the arch's optimiser defaults and the data set's preset."""
+    preset = DATASET_PRESETS[args.dataset]
+    defaults = {**ARCH_DEFAULTS[args.arch], "loss": ARCHS[args.arch][1], "steps": preset.steps,
+                "batch_size": preset.batch_size, "base_channels": preset.base_channels,
+                "embed_dim": preset.embed_dim, "latent_dim": preset.latent_dim if args.arch == "cdcgan" else 100,
+                "diffaugment": preset.diffaugment if args.arch == "cdcgan" else "",  # the baseline stays plain
+                "model_id": preset.model_id if args.arch == "cdcgan" else f"{preset.model_id}-mlp",
+                "card": preset.card}
+    for key, value in defaults.items():
+        if getattr(args, key) is None:
+            setattr(args, key, value)
+    parse_policy(args.diffaugment)  # fail now, not at the first step
+    return args
 
 
 # ---------------------------------------------------------------------------------------------------- pieces
 
-def build_config(args: argparse.Namespace, num_classes: int) -> CDCGANConfig | MLPGANConfig:
+def build_config(args: argparse.Namespace, num_classes: int, image_size: int = 28,
+                 channels: int = 1) -> CDCGANConfig | MLPGANConfig:
+    """num_classes: the generator's class count (1 for an unconditional cdcgan)."""
     if args.arch == "mlp":
-        return MLPGANConfig(latent_dim=args.latent_dim or 100, hidden=args.hidden)
-    return CDCGANConfig(latent_dim=args.latent_dim or 64, num_classes=num_classes, embed_dim=args.embed_dim,
-                        base_channels=args.base_channels)
+        return MLPGANConfig(latent_dim=args.latent_dim, hidden=args.hidden, image_size=image_size,
+                            channels=channels)
+    return CDCGANConfig(latent_dim=args.latent_dim, num_classes=num_classes, embed_dim=args.embed_dim,
+                        base_channels=args.base_channels, image_size=image_size, channels=channels)
 
 
-def build_pair(arch: str, cfg: Any) -> tuple[nn.Module, nn.Module]:
+def build_pair(arch: str, cfg: Any, spectral: bool = True) -> tuple[nn.Module, nn.Module]:
     if arch == "mlp":
         return MLPGenerator(cfg), MLPDiscriminator(cfg)
-    return Generator(cfg), Discriminator(cfg)
+    return Generator(cfg), Discriminator(cfg, spectral=spectral)
 
 
-def load_training_set(args: argparse.Namespace) -> DigitSet:
+def load_training_set(args: argparse.Namespace) -> DigitSet | ImageSet:
+    """The training split only: held-out reference images are never trained on."""
     if args.image_folder is not None:
         return load_image_folder(args.image_folder)
-    train, _reference = mnist_splits(args.data_dir)  # the reference split is never trained on
-    return train
+    if args.dataset == "digits":
+        train, _reference = mnist_splits(args.data_dir)
+        return train
+    return load_dataset(args.dataset, args.data_dir).train()
+
+
+def images_to_tensor(images: np.ndarray) -> torch.Tensor:
+    """(N, H, W) grey or (N, H, W, 3) RGB uint8 -> (N, C, H, W) uint8 (scaled to [-1, 1] a batch at a time)."""
+    chw = images[:, None] if images.ndim == 3 else images.transpose(0, 3, 1, 2)
+    return torch.from_numpy(np.ascontiguousarray(chw))
+
+
+def r1_penalty(D: nn.Module, real: torch.Tensor, y: torch.Tensor, augment: Any) -> torch.Tensor:
+    """Mean squared gradient norm of D's score w.r.t. the (un-augmented) real images (Mescheder et al. 2018)."""
+    x = real.detach().requires_grad_(True)
+    (grad,) = torch.autograd.grad(D(augment(x), y).sum(), x, create_graph=True)  # (B, C, H, W)
+    return grad.square().sum(dim=(1, 2, 3)).mean()
 
 
 def batch_indices(step: int, n: int, batch_size: int, seed: int) -> torch.Tensor:
@@ -184,21 +278,26 @@ def sample_grid(net: nn.Module, latent_dim: int, num_classes: int, per_class: in
 # ---------------------------------------------------------------------------------------------------- the loop
 
 class Trainer:
-    def __init__(self, args: argparse.Namespace, data: DigitSet) -> None:
+    def __init__(self, args: argparse.Namespace, data: DigitSet | ImageSet) -> None:
         self.args = args
-        self.arch_name, self.loss, _ = ARCHS[args.arch]
+        self.arch_name, _, _ = ARCHS[args.arch]
+        self.loss = args.loss
+        # classes the generator is conditioned on; 0 = unconditional (the mlp, or a set without classes)
         self.num_classes = len(data.classes) if args.arch == "cdcgan" else 0
         self.classes = data.classes
-        self.x = torch.from_numpy(to_unit_range(data.images))  # (N, 1, 28, 28) in [-1, 1]
+        self.x = images_to_tensor(data.images)  # (N, C, S, S) uint8
         self.y = torch.from_numpy(data.labels)  # (N,)
-        self.cfg = build_config(args, len(data.classes))
+        _, channels, size, _ = self.x.shape
+        self.cfg = build_config(args, max(self.num_classes, 1), image_size=size, channels=channels)
         torch.manual_seed(args.seed)
-        self.G, self.D = build_pair(args.arch, self.cfg)
+        self.G, self.D = build_pair(args.arch, self.cfg, spectral=not args.no_spectral_norm)
         self.ema = copy.deepcopy(self.G).requires_grad_(False)
         betas = (args.beta1, args.beta2)
         self.opt_g = torch.optim.Adam(self.G.parameters(), lr=args.lr_g, betas=betas)
         self.opt_d = torch.optim.Adam(self.D.parameters(), lr=args.lr_d, betas=betas)
         self.noise = torch.Generator().manual_seed(args.seed + 1)  # z and fake labels
+        self.augment_rng = torch.Generator().manual_seed(args.seed + 2)  # DiffAugment's draws
+        self.last_r1 = 0.0
         self.step = 0
 
     # --- snapshots
@@ -208,16 +307,16 @@ class Trainer:
         t |= {f"ema.{k}": v for k, v in self.ema.state_dict().items()}
         tg, self._opt_g_meta = optimizer_to_flat(self.opt_g, "opt_g")
         td, self._opt_d_meta = optimizer_to_flat(self.opt_d, "opt_d")
-        return t | tg | td | {"rng.noise": self.noise.get_state()}
+        return t | tg | td | {"rng.noise": self.noise.get_state(), "rng.augment": self.augment_rng.get_state()}
 
     def save(self) -> None:
         tensors = self.state_tensors()
         meta = {"arch": self.args.arch, "architecture": self.arch_name, "loss": self.loss,
-                "config": asdict(self.cfg), "classes": list(self.classes),
-                "seeds": {"init": self.args.seed, "data": self.args.seed, "noise": self.args.seed + 1},
+                "dataset": self.args.dataset, "config": asdict(self.cfg), "classes": list(self.classes),
+                "seeds": {"init": self.args.seed, "data": self.args.seed, "noise": self.args.seed + 1,
+                          "augment": self.args.seed + 2},
                 "opt_g": self._opt_g_meta, "opt_d": self._opt_d_meta,
-                "hyper": {k: getattr(self.args, k) for k in ("batch_size", "lr_g", "lr_d", "beta1", "beta2",
-                                                               "ema_decay")}}
+                "hyper": {k: getattr(self.args, k) for k in HYPER}}
         save_snapshot(self.run_dir, self.step, tensors, meta)
 
     def restore(self, tensors: dict[str, torch.Tensor], meta: dict[str, Any]) -> None:
@@ -230,42 +329,58 @@ class Trainer:
         optimizer_from_flat(self.opt_g, "opt_g", tensors, meta["opt_g"])
         optimizer_from_flat(self.opt_d, "opt_d", tensors, meta["opt_d"])
         self.noise.set_state(tensors["rng.noise"])
+        if "rng.augment" in tensors:  # absent in runs from before DiffAugment (which never used it)
+            self.augment_rng.set_state(tensors["rng.augment"])
         self.step = int(meta["step"])
 
     # --- one step
+    def augment(self, x: torch.Tensor) -> torch.Tensor:
+        """What D sees: x with this run's DiffAugment policy applied (x itself when there is none)."""
+        return diff_augment(x, self.args.diffaugment, self.augment_rng)
+
     @torch.enable_grad()  # whatever the caller's global grad mode is
     def train_step(self) -> dict[str, float]:
         a = self.args
         idx = batch_indices(self.step, len(self.x), a.batch_size, a.seed)
-        real, y_real = self.x[idx], self.y[idx]  # (B, 1, 28, 28), (B,)
+        real = self.x[idx].float() / 127.5 - 1.0  # (B, C, S, S) in [-1, 1]
+        y_real = self.y[idx]  # (B,)
         b = len(idx)
         z = torch.randn(b, self.cfg.latent_dim, generator=self.noise)
         y_fake = torch.randint(max(self.num_classes, 1), (b,), generator=self.noise)
 
-        fake = self.G(z, y_fake)  # (B, 1, 28, 28)
-        d_real, d_fake = self.D(real, y_real), self.D(fake.detach(), y_fake)
+        fake = self.G(z, y_fake)  # (B, C, S, S)
+        d_real, d_fake = self.D(self.augment(real), y_real), self.D(self.augment(fake.detach()), y_fake)
         d_loss = d_loss_fn(self.loss, d_real, d_fake)
+        d_total = d_loss
+        if a.r1_gamma > 0 and self.step % a.r1_every == 0:  # lazy R1: every r1_every steps, r1_every x the weight
+            r1 = r1_penalty(self.D, real, y_real, self.augment)
+            d_total = d_loss + 0.5 * a.r1_gamma * a.r1_every * r1
+            self.last_r1 = r1.item()
         self.opt_d.zero_grad(set_to_none=True)
-        d_loss.backward()
+        d_total.backward()
         self.opt_d.step()
 
-        g_loss = g_loss_fn(self.loss, self.D(fake, y_fake))
+        g_loss = g_loss_fn(self.loss, self.D(self.augment(fake), y_fake))
         self.opt_g.zero_grad(set_to_none=True)
         g_loss.backward()
         self.opt_g.step()
 
         update_ema(self.ema, self.G, self.step, a.ema_decay)
         self.step += 1
-        return {"d_loss": d_loss.item(), "g_loss": g_loss.item(),
-                "d_real": d_real.mean().item(), "d_fake": d_fake.mean().item()}
+        row = {"d_loss": d_loss.item(), "g_loss": g_loss.item(),
+               "d_real": d_real.mean().item(), "d_fake": d_fake.mean().item()}
+        return row | ({"r1": self.last_r1} if a.r1_gamma > 0 else {})
 
     def served_generator(self, batches: int = 20) -> nn.Module:
         """The EMA generator with batch-norm statistics re-estimated: what samples and exports use."""
-        return recalibrate_batchnorm(self.ema, self.cfg.latent_dim, max(self.num_classes, 1), batches=batches)
+        per_batch = 500 if self.cfg.image_size <= 32 else 100  # 64 px images cost ~5x as much as 28 px ones
+        return recalibrate_batchnorm(self.ema, self.cfg.latent_dim, max(self.num_classes, 1), batches=batches,
+                                     batch_size=per_batch)
 
     def write_samples(self) -> None:
-        # 4 x 500 calibration images are plenty for a preview grid and keep it cheap during training
-        grid = sample_grid(self.served_generator(batches=4), self.cfg.latent_dim, self.num_classes)
+        # 4 calibration batches are plenty for a preview grid and keep it cheap during training
+        grid = sample_grid(self.served_generator(batches=min(4, self.args.calibration_batches)), self.cfg.latent_dim,
+                           self.num_classes)
         grid.save(self.run_dir / f"samples-{self.step:06d}.png")
 
     def run(self, run_dir: Path) -> None:
@@ -299,32 +414,37 @@ class Trainer:
     def export(self, folder: Path) -> Path:
         a = self.args
         conditional = self.num_classes > 0
+        what = ("images of your own (28x28)" if a.image_folder is not None
+                else DATASET_PRESETS[a.dataset].what.format(n=len(self.x)))
+        kind = {(True, "cdcgan"): "Class-conditional DCGAN", (False, "cdcgan"): "Unconditional DCGAN",
+                (False, "mlp"): "Unconditional MLP GAN baseline"}[(conditional, a.arch)]
         manifest = {
             "id": a.model_id,
             "kind": "generator",
             "architecture": self.arch_name,
             "version": a.version,
-            "description": a.description or (
-                f"Class-conditional DCGAN trained on {len(self.x):,} real handwritten digits (28x28)"
-                if conditional else f"Unconditional MLP GAN baseline trained on {len(self.x):,} digits"),
+            "description": a.description or f"{kind} trained on {what}",
             "classes": list(self.classes) if conditional else [],
-            "image_size": 28,
-            "channels": 1,
+            "image_size": self.cfg.image_size,
+            "channels": self.cfg.channels,
             "config": asdict(self.cfg),
             "metrics": {},  # measured by the benchmark (docs/BENCHMARKS.md), which fills this in
             "card": a.card or None,
             "training": {"steps": self.step, "arch": a.arch, "loss": self.loss, "seed": a.seed,
-                         "batch_size": a.batch_size},
+                         "batch_size": a.batch_size,
+                         **({"dataset": a.dataset} if a.image_folder is None else {"image_folder": True}),
+                         **({"diffaugment": a.diffaugment} if a.diffaugment else {}),
+                         **({"r1_gamma": a.r1_gamma, "r1_every": a.r1_every} if a.r1_gamma > 0 else {}),
+                         **({"spectral_norm": False} if a.no_spectral_norm else {})},
         }
-        return save_model(folder, manifest, self.served_generator().state_dict())
+        return save_model(folder, manifest, self.served_generator(a.calibration_batches).state_dict())
 
 
 def run(args: argparse.Namespace) -> int:
-    for key, value in ARCH_DEFAULTS[args.arch].items():
-        if getattr(args, key) is None:
-            setattr(args, key, value)
+    apply_defaults(args)
     torch.set_num_threads(args.threads)
-    run_dir = args.run_dir or Path("runs") / f"gan-{args.arch}"
+    default_name = f"gan-{args.arch}" if args.dataset == "digits" else f"gan-{args.dataset}-{args.arch}"
+    run_dir = args.run_dir or Path("runs") / default_name
     trainer = open_run(run_dir, args, lambda: Trainer(args, load_training_set(args)))
     if trainer is None:
         return 2

@@ -1,0 +1,5 @@
+import sys
+
+from models.datasets.fetch import main
+
+sys.exit(main())
