@@ -24,16 +24,11 @@ export class ApiError extends Error {
 
 const NETWORK_DOWN = "Atelier's server could not be reached. Check that it is running and your connection, then try again.";
 
-/** fetch + JSON (null for 204 No Content), turning every failure into an ApiError that carries the API's own message
- * when it sent one. */
-export async function api(path, options = {}) {
-  let response;
+/** fetch with this client's timeout; no reply at all (network down, too slow) becomes an ApiError with code
+ * "network". */
+async function send(path, options = {}) {
   try {
-    response = await fetch(path, {
-      ...options,
-      headers: { Accept: "application/json", ...(options.headers || {}) },
-      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-    });
+    return await fetch(path, { ...options, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
   } catch (err) {
     if (err && err.name === "TimeoutError") {
       const secs = REQUEST_TIMEOUT_MS / 1000;
@@ -43,20 +38,40 @@ export async function api(path, options = {}) {
     }
     throw new ApiError("Can't reach the server", NETWORK_DOWN, { code: "network" });
   }
-  if (response.status === 204) return null; // No Content (a DELETE): success without a body
-  let data = null;
-  try {
-    data = await response.json();
-  } catch {
-    data = null;
-  }
-  if (response.ok && data !== null) return data;
+}
 
+/** A reply's JSON body, or null when it has none or it is not JSON. */
+async function readJson(response) {
+  try {
+    return await response.json();
+  } catch {
+    return null;
+  }
+}
+
+/** What a reply says about its failure: the API's own message (null when it sent none) and the ApiError options
+ * (HTTP status, the API's error code, Retry-After in seconds). `data` is its JSON body, or null. */
+function failure(response, data) {
   const err = data && typeof data === "object" ? data.error : null;
   const message = err && typeof err.message === "string" && err.message ? err.message : null;
   const code = err && typeof err.code === "string" ? err.code : null;
   const retryAfter = Number.parseInt(response.headers.get("Retry-After") || "", 10);
   const opts = { status: response.status, code, retryAfter: Number.isFinite(retryAfter) ? retryAfter : null };
+  return { message, opts };
+}
+
+/** fetch + JSON (null for 204 No Content), turning every failure into an ApiError that carries the API's own message
+ * when it sent one. */
+export async function api(path, options = {}) {
+  const response = await send(path, {
+    ...options,
+    headers: { Accept: "application/json", ...(options.headers || {}) },
+  });
+  if (response.status === 204) return null; // No Content (a DELETE): success without a body
+  const data = await readJson(response);
+  if (response.ok && data !== null) return data;
+
+  const { message, opts } = failure(response, data);
   if (response.ok) throw new ApiError("Unexpected reply", "The server sent a reply this page could not read.", opts);
   switch (response.status) {
     case 422:
@@ -123,29 +138,9 @@ export async function pollJob(statusUrl, { onUpdate = () => {}, onRetry = () => 
 
 /** GET a file (a job's uploaded input, a result PNG) as a Blob; failures become ApiErrors as with api(). */
 export async function apiBlob(path) {
-  let response;
-  try {
-    response = await fetch(path, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
-  } catch (err) {
-    if (err && err.name === "TimeoutError") {
-      const secs = REQUEST_TIMEOUT_MS / 1000;
-      throw new ApiError("The server is not answering", `No reply within ${secs} s. Try again in a moment.`, {
-        code: "network",
-      });
-    }
-    throw new ApiError("Can't reach the server", NETWORK_DOWN, { code: "network" });
-  }
+  const response = await send(path);
   if (response.ok) return response.blob();
-  let message = null;
-  let code = null;
-  try {
-    const err = (await response.json()).error;
-    message = typeof err.message === "string" && err.message ? err.message : null;
-    code = typeof err.code === "string" ? err.code : null;
-  } catch {
-    // not a JSON error body: the status alone says what happened
-  }
-  const opts = { status: response.status, code };
+  const { message, opts } = failure(response, await readJson(response));
   if (response.status === 404) throw new ApiError("Not found", message || "The server no longer has this file.", opts);
   throw new ApiError(`Server error (HTTP ${response.status})`, message || "The file could not be fetched.", opts);
 }

@@ -17,12 +17,15 @@ import sys
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 import httpx2 as httpx
 import pytest
 
 from tests.conftest import REPO, free_port, make_tiny_digits, make_tiny_restorers, python_env, wait_until
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
@@ -160,3 +163,13 @@ def publish_screenshot(path: Path, target: str = "generate-page.png") -> None:
         dest = REPO / "docs" / "images" / target
         dest.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, dest)
+
+
+def settle(page: Page) -> None:
+    """Waits for the progress bar's closing animation (#progress on the generate and repair pages), so screenshots
+    show the finished state."""
+    page.wait_for_function("""() => {
+      const bar = document.getElementById('progress-bar').getBoundingClientRect();
+      const track = document.getElementById('progress').getBoundingClientRect();
+      return Math.abs(bar.width - track.width) < 1;
+    }""")

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import BROKEN_MODEL, publish_screenshot
+from tests.browser.conftest import BROKEN_MODEL, publish_screenshot, settle
 
 pytestmark = pytest.mark.browser
 
@@ -72,15 +72,6 @@ def job_id_of(page: Page) -> str:
 def wait_for_images(page: Page, count: int) -> None:
     expect(page.locator("#gallery figure")).to_have_count(count, timeout=60_000)
     page.wait_for_function(ALL_IMAGES_LOADED, timeout=30_000)
-
-
-def settle(page: Page) -> None:
-    """Waits for the progress bar's closing animation, so screenshots show the finished state."""
-    page.wait_for_function("""() => {
-      const bar = document.getElementById('progress-bar').getBoundingClientRect();
-      const track = document.getElementById('progress').getBoundingClientRect();
-      return Math.abs(bar.width - track.width) < 1;
-    }""")
 
 
 def generate_button(page: Page):

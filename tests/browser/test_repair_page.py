@@ -14,7 +14,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageFilter
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import Server, publish_screenshot, running_server
+from tests.browser.conftest import Server, publish_screenshot, running_server, settle
 from tests.conftest import make_tiny_restorers, wait_until
 
 pytestmark = pytest.mark.browser
@@ -104,15 +104,6 @@ def wait_for_done(page: Page) -> None:
     assert state == "succeeded", f"the job did not succeed: {page.locator('#form-error').inner_text()}"
     page.wait_for_function("() => { const img = document.getElementById('after-img');"
                            " return !img.hidden && img.complete && img.naturalWidth > 0; }")
-
-
-def settle(page: Page) -> None:
-    """Waits for the progress bar's closing animation, so screenshots show the finished state."""
-    page.wait_for_function("""() => {
-      const bar = document.getElementById('progress-bar').getBoundingClientRect();
-      const track = document.getElementById('progress').getBoundingClientRect();
-      return Math.abs(bar.width - track.width) < 1;
-    }""")
 
 
 def submit_and_get_job(page: Page) -> dict:
