@@ -75,6 +75,8 @@ class ModelView(BaseModel):
     channels: int
     metrics: dict[str, Any]
     card: str | None
+    preview_url: str | None = Field(None, description="URL of the model's sample grid PNG (fixed seeds, one row "
+                                    "per class), keyed by version; null when it has none")
 
 
 class ModelList(BaseModel):

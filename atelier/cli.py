@@ -159,6 +159,30 @@ def _models(args: argparse.Namespace) -> int:
             print(f"{'':<16} classes: {', '.join(m.classes)}")
         if metrics:
             print(f"{'':<16} metrics: {metrics}")
+        if m.preview_path:
+            print(f"{'':<16} preview: {m.preview_path}")
+    return 0
+
+
+def _models_preview(args: argparse.Namespace) -> int:
+    """Draw a generator's sample grid (models/preview.py) and write it, by default beside its weights."""
+    from atelier.errors import AtelierError
+    from atelier.settings import get_settings
+    from models.preview import write_preview
+    from models.registry import Registry
+    from worker.runtime import ModelCache
+
+    try:
+        model = ModelCache(Registry(get_settings().model_dirs), device=args.device).get(args.model)
+        if model.info.kind != "generator":
+            print(f"error: model {args.model!r} is a {model.info.kind} model; only generators have previews",
+                  file=sys.stderr)
+            return 2
+        path = write_preview(model.net, model.info, out=args.out, device=model.device)
+    except (AtelierError, OSError) as exc:
+        print(f"error: {exc.message if isinstance(exc, AtelierError) else exc}", file=sys.stderr)
+        return 2
+    print(path)
     return 0
 
 
@@ -228,8 +252,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--device", help="cpu, cuda, cuda:1 (default: CUDA if present)")
     p.set_defaults(func=_restore)
 
-    p = sub.add_parser("models", help="list the models this installation serves")
+    p = sub.add_parser("models", help="list the models this installation serves; `models preview ID` draws a "
+                       "generator's sample grid", description="List the models this installation serves.")
     p.set_defaults(func=_models)
+    actions = p.add_subparsers(dest="models_action", metavar="ACTION")
+    q = actions.add_parser("preview", help="draw a generator's sample grid from fixed seeds",
+                           description="Draw a generator's preview, the sample grid the generate page shows: one row "
+                           "per class (up to 10) by 8 seeds, or 4 x 8 for an unconditional model, truncation 1.0. "
+                           "Written beside the model's weights as <id>.preview.png unless --out says otherwise.")
+    q.add_argument("model", help="model id, see `atelier models`")
+    q.add_argument("--out", type=Path, help="where to write the PNG (default: <weights folder>/<id>.preview.png)")
+    q.add_argument("--device", default="cpu", help="torch device (default cpu, so shipped previews are "
+                   "reproducible anywhere)")
+    q.set_defaults(func=_models_preview)
 
     # Training and benchmarks import torch; they are delegated to their modules' own parsers so that
     # `atelier serve` and `atelier --help` start without it.

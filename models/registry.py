@@ -1,9 +1,10 @@
 """The model registry: which networks exist, read from manifests without importing torch.
 
-Each model is two files side by side in a weights folder:
+Each model is two files side by side in a weights folder, and a generator may have a third:
 
     <id>.json         manifest: id, kind, architecture, version, classes, config, metrics, card
     <id>.safetensors  weights (the EMA generator for GANs), the manifest repeated in its metadata
+    <id>.preview.png  sample grid from fixed seeds (models/preview.py), shown where an artist picks a model
 
 Model ids are short kebab-case strings used alike in URLs, file names and PNG metadata.
 """
@@ -15,8 +16,15 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
+from urllib.parse import quote
 
 MODEL_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+PREVIEW_SUFFIX = ".preview.png"
+
+
+def preview_path_for(model_file: Path) -> Path:
+    """Where a model's preview lives: beside its manifest and weights (either may be given), <id>.preview.png."""
+    return model_file.with_name(model_file.stem + PREVIEW_SUFFIX)
 
 
 @dataclass(frozen=True)
@@ -33,6 +41,7 @@ class ModelInfo:
     metrics: dict[str, Any] = field(default_factory=dict)  # measured quality, see docs/BENCHMARKS.md
     card: str | None = None  # path of the model card, relative to the repository
     weights_path: Path | None = None  # <id>.safetensors beside the manifest
+    preview_path: Path | None = None  # <id>.preview.png beside the manifest, None when there is none
 
     def public(self) -> dict[str, Any]:
         """What GET /api/v1/models shows."""
@@ -46,6 +55,9 @@ class ModelInfo:
             "channels": self.channels,
             "metrics": self.metrics,
             "card": self.card,
+            # keyed by version so the API can let browsers cache it for good; a new version is a new URL
+            "preview_url": (f"/api/v1/models/{self.id}/preview?v={quote(self.version, safe='')}"
+                            if self.preview_path else None),
         }
 
 
@@ -69,6 +81,7 @@ def read_manifest(path: Path) -> ModelInfo:
         metrics=dict(data.get("metrics", {})),
         card=data.get("card"),
         weights_path=path.with_suffix(".safetensors"),
+        preview_path=preview if (preview := preview_path_for(path)).is_file() else None,
     )
 
 

@@ -54,6 +54,24 @@ def make_tiny_digits(folder: Path, *, model_id: str = "digits", base_channels: i
     return save_model(folder, manifest, net.state_dict())
 
 
+def make_tiny_unconditional(folder: Path, *, model_id: str = "scribbles", version: str = "0.0.1-test") -> Path:
+    """An untrained, tiny unconditional generator (the MLP GAN architecture) saved like a shipped checkpoint."""
+    import torch
+    from dataclasses import asdict
+
+    from models.checkpoint import save_model
+    from models.networks.mlp_gan import MLPGANConfig, MLPGenerator
+
+    torch.manual_seed(0)
+    cfg = MLPGANConfig(latent_dim=8, hidden=8)
+    manifest = {
+        "id": model_id, "kind": "generator", "architecture": "mlp-gan", "version": version,
+        "description": "tiny untrained unconditional test generator", "classes": [], "image_size": 28,
+        "channels": 1, "config": asdict(cfg), "metrics": {}, "card": None,
+    }
+    return save_model(folder, manifest, MLPGenerator(cfg).state_dict())
+
+
 def make_tiny_restorers(folder: Path, *, version: str = "0.0.1-test") -> None:
     """Untrained, tiny denoise / inpaint / detect networks saved like shipped ones: the whole restore pipeline
     runs on them (the outputs are not repairs, but shapes, formats, masks and metadata are all real)."""

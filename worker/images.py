@@ -1,48 +1,12 @@
-"""PNG encoding with provenance, and result grids."""
+"""PNG encoding with provenance, and result grids.
+
+The code lives in models/images.py (torch-free), so that model previews (models/preview.py, also written by the
+GAN trainer's export) are drawn by the very functions that draw the job API's grids; this module keeps the
+worker-side names.
+"""
 
 from __future__ import annotations
 
-import io
-import json
-import math
-from typing import Any
+from models.images import PROVENANCE_KEY, encode_png, make_grid, read_provenance
 
-import numpy as np
-from PIL import Image, PngImagePlugin
-
-import atelier
-
-# PNG text chunk that carries the full parameters as JSON; the other keys are for people and file browsers.
-PROVENANCE_KEY = "atelier"
-
-
-def encode_png(pixels: np.ndarray, provenance: dict[str, Any]) -> bytes:
-    """(H, W) or (H, W, 3) uint8 -> PNG bytes whose text chunks say how to make the same pixels again."""
-    info = PngImagePlugin.PngInfo()
-    info.add_text(PROVENANCE_KEY, json.dumps(provenance, sort_keys=True))
-    info.add_text("Software", f"Atelier {atelier.__version__}")
-    info.add_text("Description", ", ".join(f"{k}={v}" for k, v in sorted(provenance.items()) if k != "images"))
-    buf = io.BytesIO()
-    Image.fromarray(pixels).save(buf, format="PNG", pnginfo=info, optimize=False)
-    return buf.getvalue()
-
-
-def read_provenance(png: bytes) -> dict[str, Any]:
-    with Image.open(io.BytesIO(png)) as img:
-        return json.loads(img.text[PROVENANCE_KEY])  # type: ignore[attr-defined]
-
-
-def make_grid(images: list[np.ndarray], *, padding: int = 2, background: int = 0) -> np.ndarray:
-    """Tile same-sized images into a near-square grid, row-major in result order."""
-    if not images:
-        raise ValueError("no images to tile")
-    h, w = images[0].shape[:2]
-    cols = math.ceil(math.sqrt(len(images)))
-    rows = math.ceil(len(images) / cols)
-    shape = (rows * h + (rows + 1) * padding, cols * w + (cols + 1) * padding) + images[0].shape[2:]
-    grid = np.full(shape, background, dtype=np.uint8)
-    for i, img in enumerate(images):
-        r, c = divmod(i, cols)
-        y, x = padding + r * (h + padding), padding + c * (w + padding)
-        grid[y : y + h, x : x + w] = img
-    return grid
+__all__ = ["PROVENANCE_KEY", "encode_png", "make_grid", "read_provenance"]

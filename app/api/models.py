@@ -1,15 +1,45 @@
-"""/api/v1/models: the networks this deployment serves, with their measured quality."""
+"""/api/v1/models: the networks this deployment serves, with their measured quality and sample grids."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import hashlib
+
+from fastapi import APIRouter, Request, Response
 
 from app.deps import ServicesDep
-from app.schemas import ModelList, ModelView
+from app.schemas import ErrorResponse, ModelList, ModelView
+from atelier.errors import NotFound, UnknownModel
 
 router = APIRouter(prefix="/api/v1/models", tags=["models"])
+
+PREVIEW = {200: {"content": {"image/png": {}}, "description": "The model's sample grid from fixed seeds"},
+           404: {"model": ErrorResponse}}
+# A preview's URL carries its model's version (?v=), and a new version is a new URL, so a matching one is cached
+# for good; any other request revalidates against the ETag.
+CACHE_VERSIONED = "public, max-age=31536000, immutable"
+CACHE_UNVERSIONED = "no-cache"
 
 
 @router.get("", response_model=ModelList)
 def list_models(services: ServicesDep) -> ModelList:
     return ModelList(models=[ModelView(**m.public()) for m in services.registry.all()])
+
+
+@router.get("/{model_id}/preview", response_class=Response, responses=PREVIEW)
+def read_preview(model_id: str, request: Request, services: ServicesDep, v: str | None = None) -> Response:
+    """The PNG the generate page shows beside a model: one row per class (or 4 rows) of 8 fixed seeds."""
+    info = services.registry.get(model_id)
+    if info is None:
+        raise UnknownModel(f"unknown model {model_id!r}")
+    try:
+        data = info.preview_path.read_bytes() if info.preview_path else None
+    except FileNotFoundError:  # removed since the registry was read
+        data = None
+    if data is None:
+        raise NotFound(f"model {model_id!r} has no preview")
+    etag = f'"{hashlib.sha256(data).hexdigest()[:20]}"'
+    headers = {"ETag": etag, "Cache-Control": CACHE_VERSIONED if v == info.version else CACHE_UNVERSIONED,
+               "X-Content-Type-Options": "nosniff"}
+    if etag in request.headers.get("if-none-match", ""):
+        return Response(status_code=304, headers=headers)
+    return Response(content=data, media_type="image/png", headers=headers)

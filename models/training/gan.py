@@ -20,7 +20,8 @@ spectral normalisation in D (on unless --no-spectral-norm), --r1-gamma (lazy R1 
     checkpoint.json                        pointer to the latest snapshot + step, config, seeds, optimiser scalars
 
 `--resume` continues a run exactly where its latest snapshot stopped (same data order and noise).
-`--export DIR` writes the EMA generator as DIR/<model-id>.{safetensors,json} via models.checkpoint.save_model.
+`--export DIR` writes the EMA generator as DIR/<model-id>.{safetensors,json} via models.checkpoint.save_model, and
+its preview DIR/<model-id>.preview.png (models/preview.py), drawn from the exported files as the service draws.
 """
 
 from __future__ import annotations
@@ -44,11 +45,13 @@ from PIL import Image
 from tqdm import tqdm
 
 from models.entrypoint import module_main
-from models.checkpoint import save_model
+from models.checkpoint import load_network, save_model
 from models.data import DEFAULT_DATA_DIR, DigitSet, load_image_folder, mnist_splits
 from models.datasets import ImageSet, load_dataset
 from models.networks.cdcgan import CDCGANConfig, Discriminator, Generator
 from models.networks.mlp_gan import MLPDiscriminator, MLPGANConfig, MLPGenerator
+from models.preview import write_preview
+from models.registry import read_manifest
 from models.training.common import open_run, update_ema
 from models.training.diffaugment import diff_augment, parse_policy
 from models.training.snapshots import (optimizer_from_flat, optimizer_to_flat, save_snapshot,
@@ -437,7 +440,10 @@ class Trainer:
                          **({"r1_gamma": a.r1_gamma, "r1_every": a.r1_every} if a.r1_gamma > 0 else {}),
                          **({"spectral_norm": False} if a.no_spectral_norm else {})},
         }
-        return save_model(folder, manifest, self.served_generator(a.calibration_batches).state_dict())
+        path = save_model(folder, manifest, self.served_generator(a.calibration_batches).state_dict())
+        info = read_manifest(path)  # the preview comes from the written files, loaded the way the service loads them
+        log.info("wrote preview %s", write_preview(load_network(info), info))
+        return path
 
 
 def run(args: argparse.Namespace) -> int:

@@ -25,6 +25,9 @@ const els = {
   modelDescription: $("model-description"),
   modelMeta: $("model-meta"),
   modelMetrics: $("model-metrics"),
+  modelPreview: $("model-preview"),
+  modelPreviewImg: $("model-preview-img"),
+  modelPreviewCaption: $("model-preview-caption"),
   formError: $("form-error"),
   formErrorTitle: $("form-error-title"),
   formErrorMessage: $("form-error-message"),
@@ -81,9 +84,68 @@ function shownMetrics(metrics) {
     .map(([key, label, format]) => [key, label, format(metrics[key])]);
 }
 
+// The preview's layout, as models/preview.py draws it: one row per class (the first 10) by 8 seeds, or 4 × 8.
+const PREVIEW_COLS = 8;
+const PREVIEW_MAX_CLASS_ROWS = 10;
+const PREVIEW_UNCONDITIONAL_ROWS = 4;
+
+function previewWords(model) {
+  const classes = (model.classes || []).map(String);
+  if (classes.length) {
+    const rows = classes.slice(0, PREVIEW_MAX_CLASS_ROWS);
+    const which = rows.length === classes.length
+      ? "one row per class"
+      : `one row for each of the first ${rows.length} classes`;
+    return {
+      alt: `Samples from ${model.id}: ${which} (${rows.join(", ")}), ${PREVIEW_COLS} fixed seeds each`,
+      caption: `${which[0].toUpperCase()}${which.slice(1)}, seeds 0–${PREVIEW_COLS - 1}`,
+    };
+  }
+  const n = PREVIEW_COLS * PREVIEW_UNCONDITIONAL_ROWS;
+  return {
+    alt: `Samples from ${model.id}: ${n} images from fixed seeds 0 to ${n - 1}`,
+    caption: `Seeds 0–${n - 1}, row by row`,
+  };
+}
+
+/** The selected model's sample grid under its description; nothing at all for a model without one. */
+function showPreview(model) {
+  const url = model && model.preview_url;
+  const img = els.modelPreviewImg;
+  els.modelPreview.hidden = !url;
+  if (!url) {
+    img.removeAttribute("src");
+    img.alt = "";
+    els.modelPreviewCaption.textContent = "";
+    return;
+  }
+  const words = previewWords(model);
+  img.alt = words.alt;
+  els.modelPreviewCaption.textContent = words.caption;
+  if (img.getAttribute("src") !== url) {
+    img.removeAttribute("style"); // sized again once the new grid has loaded
+    img.src = url;
+  }
+}
+
+/** Fits the grid in its fixed frame: small grids grow by whole factors with square pixels, large ones shrink. */
+function fitPreview() {
+  const img = els.modelPreviewImg;
+  const w = img.naturalWidth;
+  const h = img.naturalHeight;
+  const frame = img.parentElement.getBoundingClientRect();
+  if (!w || !h || !img.getAttribute("src") || frame.width === 0) return;
+  const fit = Math.min(frame.width / w, frame.height / h);
+  const scale = fit >= 1 ? Math.floor(fit) : fit;
+  img.style.width = `${Math.round(w * scale)}px`;
+  img.style.height = `${Math.round(h * scale)}px`;
+  img.dataset.pixelated = String(scale > 1);
+}
+
 function showModel(model) {
   els.modelDescription.textContent = model ? model.description || "" : "";
   els.modelDescription.hidden = !(model && model.description);
+  showPreview(model);
 
   const meta = [];
   if (model) {
@@ -597,6 +659,12 @@ async function generate(body) {
 // ---------------------------------------------------------------- wiring
 
 if (form) {
+  els.modelPreviewImg.addEventListener("load", fitPreview);
+  els.modelPreviewImg.addEventListener("error", () => {
+    els.modelPreview.hidden = true; // a preview that cannot be loaded is not shown at all
+    els.modelPreviewImg.removeAttribute("src"); // and is asked for again when its model is picked again
+  });
+  new ResizeObserver(fitPreview).observe(els.modelPreviewImg.parentElement);
   showModel(modelById(els.model.value) || models[0] || null);
   showTruncation();
   setStatus("idle", "Ready.");

@@ -1,10 +1,11 @@
 """Browser-test fixtures: a real `atelier serve` process (embedded mode, no Redis) and a real headless Chromium.
 
-The server gets two model folders: a tiny untrained `digits` generator and tiny untrained `denoise`, `inpaint` and
-`detect` repair networks (always there, so the tests never depend on shipped weights) followed by the shipped
-weights folder, whose models override the tiny ones when they exist (the screenshots then show real digits). A
-further model, `broken-digits`, has corrupt weights, so a job on it really fails in the worker and the page's
-failure message can be checked without faking the API.
+The server gets two model folders: a tiny untrained `digits` generator, a tiny untrained unconditional `scribbles`
+generator (both with their preview grids) and tiny untrained `denoise`, `inpaint` and `detect` repair networks
+(always there, so the tests never depend on shipped weights) followed by the shipped weights folder, whose models
+override the tiny ones when they exist (the screenshots then show real digits). A further model, `broken-digits`,
+has corrupt weights and no preview, so a job on it really fails in the worker and the page's failure message can
+be checked without faking the API.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from typing import TYPE_CHECKING, Iterator
 import httpx2 as httpx
 import pytest
 
-from tests.conftest import REPO, free_port, make_tiny_digits, make_tiny_restorers, python_env, wait_until
+from tests.conftest import (REPO, free_port, make_tiny_digits, make_tiny_restorers, make_tiny_unconditional,
+                            python_env, wait_until)
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -31,6 +33,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
 SHIPPED_WEIGHTS = REPO / "models" / "weights"
 BROKEN_MODEL = "broken-digits"
+UNCONDITIONAL_MODEL = "scribbles"
 SERVER_START_TIMEOUT_S = 60  # importing torch and FastAPI on a cold, busy CI machine can take a while
 
 
@@ -56,8 +59,14 @@ def _write_broken_model(folder: Path) -> None:
 
 @pytest.fixture(scope="session")
 def browser_models(tmp_path_factory) -> list[Path]:
+    from models.checkpoint import load_network
+    from models.preview import write_preview
+    from models.registry import read_manifest
+
     folder = tmp_path_factory.mktemp("browser-weights")
-    make_tiny_digits(folder)
+    for manifest in (make_tiny_digits(folder), make_tiny_unconditional(folder, model_id=UNCONDITIONAL_MODEL)):
+        info = read_manifest(manifest)
+        write_preview(load_network(info), info)
     make_tiny_restorers(folder)  # untrained: repairs are not real, but every shape, format and metadata is
     _write_broken_model(folder)
     folders = [folder]

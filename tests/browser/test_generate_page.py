@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import BROKEN_MODEL, publish_screenshot, settle
+from tests.browser.conftest import BROKEN_MODEL, UNCONDITIONAL_MODEL, publish_screenshot, settle
 
 pytestmark = pytest.mark.browser
 
@@ -164,6 +164,69 @@ def test_generate_class_7_and_download(page: Page, screenshots: Path) -> None:
     grid_bytes = Path(grid.path()).read_bytes()
     assert grid_bytes[:8] == PNG_SIGNATURE
     assert provenance(grid_bytes)["model"] == model_id
+
+
+PREVIEW_STATE = """() => {
+  const img = document.getElementById('model-preview-img');
+  const frame = img.parentElement.getBoundingClientRect();
+  const shown = img.getBoundingClientRect();
+  return { src: img.getAttribute('src'), alt: img.alt, natural: [img.naturalWidth, img.naturalHeight],
+           shown: [shown.width, shown.height], frame: [frame.width, frame.height],
+           rendering: getComputedStyle(img).imageRendering };
+}"""
+PREVIEW_FITTED = """() => { const img = document.getElementById('model-preview-img');
+  return img.complete && img.naturalWidth > 0 && img.style.width !== ''; }"""
+
+
+def _check_preview(page: Page, model: dict, alt: str) -> dict:
+    """The model's grid is shown under its description, loaded and fitted in the frame; returns its state."""
+    expect(page.locator("#model-preview")).to_be_visible()
+    image = page.get_by_role("img", name=re.compile("^" + re.escape(alt)))
+    expect(image).to_have_attribute("src", model["preview_url"])
+    page.wait_for_function(PREVIEW_FITTED)
+    state = page.evaluate(PREVIEW_STATE)
+    (nw, nh), (sw, sh), (fw, fh) = state["natural"], state["shown"], state["frame"]
+    assert sw <= fw + 0.5 and sh <= fh + 0.5, state  # inside its box
+    assert sw / nw == pytest.approx(sh / nh, rel=0.02), state  # not stretched
+    if sw >= 2 * nw:  # enlarged: by a whole factor, with square pixels
+        assert sw % nw == 0 and state["rendering"] == "pixelated", state
+    return state
+
+
+def test_the_chosen_models_preview_shows_and_switches_with_it(page: Page, screenshots: Path) -> None:
+    page.goto("/")
+    models = {m["id"]: m for m in page.request.get("/api/v1/models").json()["models"]}
+    assert models["digits"]["preview_url"] and models[UNCONDITIONAL_MODEL]["preview_url"]
+    assert models[BROKEN_MODEL]["preview_url"] is None
+    model = page.get_by_label("Model", exact=True)
+    expect(model).to_have_value("digits")
+    first = _check_preview(page, models["digits"], "Samples from digits: one row per class (0, 1, 2")
+    expect(page.locator("#model-preview-caption")).to_have_text("One row per class, seeds 0–7")
+    figure_height = page.locator("#model-preview").bounding_box()["height"]
+    # The grid is a PNG cached for good at its versioned URL.
+    served = page.request.get(models["digits"]["preview_url"])
+    assert served.status == 200 and served.headers["content-type"] == "image/png"
+    assert "immutable" in served.headers["cache-control"]
+    assert served.body()[:8] == PNG_SIGNATURE
+    page.screenshot(path=str(screenshots / "generate-preview-digits.png"))
+
+    # Another model's grid, of another shape, takes the same box: the preview keeps its size.
+    model.select_option(UNCONDITIONAL_MODEL)
+    expect(page.locator("#model-description")).to_have_text(models[UNCONDITIONAL_MODEL]["description"])
+    second = _check_preview(page, models[UNCONDITIONAL_MODEL], f"Samples from {UNCONDITIONAL_MODEL}: 32 images")
+    assert second["frame"] == first["frame"] and second["src"] != first["src"]
+    assert page.locator("#model-preview").bounding_box()["height"] == pytest.approx(figure_height, abs=0.5)
+    page.screenshot(path=str(screenshots / "generate-preview-unconditional.png"))
+
+    # A model without a preview shows none: no image, no empty frame, no broken-image icon.
+    model.select_option(BROKEN_MODEL)
+    expect(page.locator("#model-description")).to_contain_text("Deliberately corrupt")
+    expect(page.locator("#model-preview")).to_be_hidden()
+    expect(page.get_by_role("img", name=re.compile("^Samples from"))).to_have_count(0)
+
+    # And back: the first model's grid again.
+    model.select_option("digits")
+    assert _check_preview(page, models["digits"], "Samples from digits")["frame"] == first["frame"]
 
 
 def test_keyboard_only(page: Page, screenshots: Path) -> None:

@@ -101,3 +101,33 @@ def test_restore_single_file_auto_saves_the_mask_and_reports_bad_files(tiny_mode
 def test_a_bad_setting_is_reported_not_a_traceback(tiny_models):
     result = atelier("models", env=python_env(ATELIER_MODEL_DIRS=str(tiny_models), ATELIER_PORT="abc"))
     assert result.returncode == 2 and "ATELIER_PORT" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_models_preview_writes_the_grid_beside_the_weights_or_where_asked(tmp_path):
+    from PIL import Image
+
+    from tests.conftest import make_tiny_digits, make_tiny_restorers
+
+    weights = tmp_path / "weights"
+    make_tiny_digits(weights)
+    make_tiny_restorers(weights)
+    env = python_env(ATELIER_MODEL_DIRS=str(weights))
+    result = atelier("models", "preview", "digits", env=env)
+    assert result.returncode == 0, result.stderr
+    beside = weights / "digits.preview.png"
+    assert result.stdout.strip() == str(beside)
+    meta = read_provenance(beside.read_bytes())
+    assert meta["kind"] == "preview" and meta["model"] == "digits" and len(meta["images"]) == 80
+    with Image.open(beside) as img:
+        assert img.size == (8 * 28 + 9 * 2, 10 * 28 + 11 * 2)
+    listed = atelier("models", env=env)
+    assert listed.returncode == 0 and f"preview: {beside}" in listed.stdout
+
+    out = tmp_path / "cards" / "digits.png"
+    result = atelier("models", "preview", "digits", "--out", str(out), env=env)
+    assert result.returncode == 0 and out.read_bytes() == beside.read_bytes()
+
+    for model, words in (("nope", "unknown model 'nope'"), ("denoise", "only generators have previews")):
+        result = atelier("models", "preview", model, env=env)
+        assert result.returncode == 2 and words in result.stderr and "Traceback" not in result.stderr
+    assert "usage:" in atelier("models", "preview", "--help", env=env).stdout

@@ -30,3 +30,10 @@ def test_grid_is_near_square_and_places_images_in_order():
 def test_grid_of_rgb_images_stays_rgb():
     grid = make_grid([np.zeros((3, 3, 3), np.uint8)] * 4)
     assert grid.shape[2] == 3
+
+
+def test_grid_with_fixed_columns_keeps_rows_apart():
+    imgs = [np.full((2, 2), i + 1, dtype=np.uint8) for i in range(6)]
+    grid = make_grid(imgs, cols=4, padding=1)  # model previews: one row per class
+    assert grid.shape == (2 * 2 + 3, 4 * 2 + 5)
+    assert grid[1, 1] == 1 and grid[1, 10] == 4 and grid[4, 1] == 5 and grid[4, 4] == 6 and grid[4, 7] == 0

@@ -77,6 +77,10 @@ def test_export_writes_a_loadable_model(tmp_path: Path, image_folder: Path) -> N
     net = load_network(info)
     sample = sample_one(net, seed=7, class_index=2, truncation=1.0, latent_dim=info.config["latent_dim"])
     assert sample.pixels.shape == (28, 28)
+    # The export draws the preview too, found by the registry: one row per class (3) by 8 seeds.
+    assert info.preview_path == weights / "tiny-digits.preview.png"
+    with Image.open(info.preview_path) as grid:
+        assert grid.size == (8 * 28 + 9 * 2, 3 * 28 + 4 * 2)
 
 
 def test_mlp_baseline_trains_even_with_grad_disabled(tmp_path: Path, image_folder: Path) -> None:
@@ -87,6 +91,8 @@ def test_mlp_baseline_trains_even_with_grad_disabled(tmp_path: Path, image_folde
     info = read_manifest(weights / "mlp.json")
     assert info.architecture == "mlp-gan" and info.classes == ()
     assert load_network(info)(torch.zeros(1, 8)).shape == (1, 1, 28, 28)
+    with Image.open(info.preview_path) as grid:  # unconditional: 4 rows of 8 seeds
+        assert grid.size == (8 * 28 + 9 * 2, 4 * 28 + 5 * 2)
 
 
 def test_batch_indices_cover_each_epoch_once() -> None:
