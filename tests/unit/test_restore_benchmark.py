@@ -33,6 +33,6 @@ def test_benchmark_writes_every_table(tmp_path):
     assert "## Digits generator\n\nkept as is" in text  # other sections untouched
     for needle in ("## Photo repair", "Gaussian sigma 15", "Gaussian sigma 50", "salt-and-pepper 10%", "CBM3D",
                    "OpenCV NLM (h=", "**thin masks**", "**box masks**", "biharmonic", "top-hat + TELEA + NLM",
-                   "s/MP", "val0, val1"):
+                   "s/MP", "val0, val1", "### Against the bars", "detection F1 at least 0.8"):
         assert needle in text, needle
     assert (tmp_path / "restore-auto.png").is_file()
