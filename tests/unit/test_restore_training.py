@@ -93,6 +93,25 @@ def test_resumed_run_matches_an_uninterrupted_one(folders, tmp_path):
             assert torch.allclose(a[k], b[k], atol=1e-6), k
 
 
+def test_more_data_workers_train_the_same_network(folders, tmp_path):
+    """Batches prepared ahead by several threads arrive in step order: the weights are the same as with one."""
+    assert train("inpaint", tmp_path / "one", folders, "--steps", "3") == 0
+    assert train("inpaint", tmp_path / "three", folders, "--steps", "3", "--data-workers", "3") == 0
+    one, three = (load_file(str(tmp_path / d / json.loads((tmp_path / d / "checkpoint.json").read_text())["snapshot"]))
+                  for d in ("one", "three"))
+    assert all(torch.equal(one[k], three[k]) for k in one if k.startswith("ema."))
+
+
+def test_init_from_an_exported_model_starts_a_new_stage(folders, tmp_path):
+    assert train("detect", tmp_path / "a", folders, "--steps", "2", "--export", str(tmp_path / "w"),
+                 "--model-id", "detect-a") == 0
+    assert train("detect", tmp_path / "b", folders, "--steps", "2", "--seed", "1", "--init-from",
+                 str(tmp_path / "w" / "detect-a.json"), "--export", str(tmp_path / "w"), "--model-id", "detect-b") == 0
+    record = json.loads((tmp_path / "w" / "detect-b.json").read_text())["training"]
+    assert record["steps"] == 4 and [s["seed"] for s in record["stages"]] == [0, 1]
+    assert record["stages"][0]["model"] == "detect-a@0.1.0"
+
+
 def test_resume_with_another_architecture_is_refused(folders, tmp_path):
     assert train("detect", tmp_path / "r", folders, "--steps", "2") == 0
     with pytest.raises(SystemExit):
