@@ -208,7 +208,9 @@ class Batch:
     clean: torch.Tensor | None = None  # detect: the undamaged photo (samples only)
 
     def to(self, device: torch.device) -> "Batch":
-        move = (lambda t: None if t is None else t.to(device, non_blocking=True))
+        def move(t: torch.Tensor | None) -> torch.Tensor | None:
+            return None if t is None else t.to(device, non_blocking=True)
+
         return Batch(move(self.inp), move(self.target), move(self.aux), move(self.clean))
 
 
