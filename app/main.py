@@ -11,7 +11,7 @@ from fastapi.staticfiles import StaticFiles
 
 import atelier
 from app import pages
-from app.api import health, jobs, models
+from app.api import health, jobs, models, previews
 from app.errors import install_error_handlers
 from app.limits import BodySizeLimit
 from app.services import Services
@@ -39,6 +39,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_upload_bytes)
     app.include_router(jobs.router)
     app.include_router(models.router)
+    app.include_router(previews.router)
     app.include_router(health.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=str(REPO_ROOT / "static")), name="static")

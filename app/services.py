@@ -6,6 +6,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
+import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,11 +21,14 @@ from worker.queue import CeleryQueue, EmbeddedQueue, JobQueue
 from worker.records import (FINISHED, ImageInfo, JobError, JobRecord, blob_key, cache_key_for, new_job_id,
                             utcnow)
 from worker.runtime import ModelCache
-from worker.photo_io import decode_mask, probe_photo
+from worker.photo_io import decode_mask, preview_png, probe_photo
 from worker.restore import TASK_MODELS, input_key
 from worker.store import DiskStore, RedisStore, Store, cached_result
 
 log = logging.getLogger(__name__)
+
+# Previews decode in the web process, ~1 GB at the pixel limit; more requests than this wait for a slot.
+PREVIEW_SLOTS = threading.BoundedSemaphore(2)
 
 
 @dataclass
@@ -102,6 +107,17 @@ def submit_restore(services: Services, *, task: str, image: bytes, mask: bytes |
     record = JobRecord(id=new_job_id(), kind="restore", created_at=utcnow(), params=params,
                        cache_key=cache_key_for("restore", task, versions, params))
     return _enqueue_or_answer_from_cache(services, record)
+
+
+def photo_preview(services: Services, *, image: bytes) -> bytes:
+    """The upload as an 8-bit sRGB PNG at full resolution, decoded exactly as a repair job will decode it; the
+    same errors as `submit_restore` for a bad upload. No job, nothing stored."""
+    started = time.perf_counter()
+    with PREVIEW_SLOTS:
+        png = preview_png(image, max_pixels=services.settings.max_pixels)
+    log.info("preview of %d bytes -> %d bytes PNG in %.0f ms", len(image), len(png),
+             (time.perf_counter() - started) * 1000)
+    return png
 
 
 def _keep_input(store: Store, data: bytes) -> str:

@@ -89,6 +89,32 @@ def make_tiny_restorers(folder: Path, *, version: str = "0.0.1-test") -> None:
         save_model(folder, manifest, build(cfg).state_dict())
 
 
+def tiff_bytes(arr, *, photometric: int = 2, orientation: int = 1) -> bytes:
+    """An uncompressed little-endian TIFF written by hand: (H, W, C) uint8 or uint16 pixels; photometric 1 = gray,
+    2 = RGB, 5 = CMYK; `orientation` is TIFF tag 274 (EXIF's values). Pillow cannot write 16-bit colour TIFFs."""
+    import struct
+
+    h, w, spp = arr.shape
+    itemsize = arr.dtype.itemsize
+    pixels = arr.astype(f"<u{itemsize}").tobytes()
+    bits = struct.pack(f"<{spp}H", *[8 * itemsize] * spp)  # (more than 4 bytes from 3 samples: stored after the IFD)
+    tags = [(256, 4, w), (257, 4, h), (258, 3, None), (259, 3, 1), (262, 3, photometric), (273, 4, None),
+            (274, 3, orientation), (277, 3, spp), (278, 4, h), (279, 4, len(pixels)), (284, 3, 1)]
+    bits_at = 8 + 2 + 12 * len(tags) + 4
+    pixels_at = bits_at + len(bits)
+    ifd = struct.pack("<H", len(tags))
+    for tag, kind, value in tags:
+        if tag == 258:
+            ifd += struct.pack("<HHII", tag, kind, spp, bits_at) if spp > 2 else \
+                struct.pack("<HHI", tag, kind, spp) + bits.ljust(4, b"\0")
+        elif tag == 273:
+            ifd += struct.pack("<HHII", tag, kind, 1, pixels_at)
+        else:
+            ifd += struct.pack("<HHII", tag, kind, 1, value) if kind == 4 else struct.pack("<HHIHH", tag, kind, 1,
+                                                                                         value, 0)
+    return b"II*\0" + struct.pack("<I", 8) + ifd + struct.pack("<I", 0) + bits + pixels
+
+
 @pytest.fixture
 def one_thread():
     """Tiny networks run fastest on one thread (and do not fight a busy machine); restored afterwards."""

@@ -2,13 +2,14 @@
 
 In:  PNG, JPEG, WebP, TIFF; 8 or 16 bits; grayscale, RGB, RGBA, palette, CMYK; EXIF orientation applied.
 Out: PNG at the source's bit depth (8 or 16), grayscale if the source was, alpha and ICC profile carried over,
-     provenance in a text chunk.
+     provenance in a text chunk. For the browser: an 8-bit sRGB PNG preview on the same pixel grid.
 Every failure is a domain error with a message a person can act on; nothing here decodes a file whose header
 already says it is too big (decompression bombs are refused before any pixel is read).
 """
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import struct
@@ -95,6 +96,18 @@ def _decode_16bit_colour(data: bytes, orientation: int) -> np.ndarray:
     return np.ascontiguousarray(arr).astype(np.float32) / 65535.0
 
 
+@functools.cache
+def _cv2_orients_tiff() -> bool:
+    """Whether cv2.imdecode applies a TIFF's orientation tag itself (OpenCV 5 does, even with IMREAD_UNCHANGED;
+    4.x leaves it to us). Asked once, of a 2×1 mirrored TIFF, so that no photo is turned twice or not at all."""
+    import cv2
+
+    buf = io.BytesIO()
+    Image.fromarray(np.array([[[255, 0, 0], [0, 0, 255]]], np.uint8)).save(buf, format="TIFF", tiffinfo={0x0112: 2})
+    first = cv2.imdecode(np.frombuffer(buf.getvalue(), np.uint8), cv2.IMREAD_UNCHANGED)[0, 0]  # BGR
+    return bool(first[0] == 255)  # the blue pixel came first: cv2 mirrored it
+
+
 def probe_photo(data: bytes, *, max_pixels: int) -> tuple[int, int]:
     """Validate a photo completely (format, size, every byte decodes) without converting it; -> (W, H) as
     displayed, i.e. after EXIF orientation."""
@@ -110,6 +123,8 @@ def decode_photo(data: bytes, *, max_pixels: int) -> Photo:
     icc = img.info.get("icc_profile") or None
     if _is_16bit_colour(img):
         orientation = img.getexif().get(0x0112, 1)
+        if fmt == "TIFF" and _cv2_orients_tiff():
+            orientation = 1  # already applied by the decoder: turning it again would undo it
         arr = _decode_16bit_colour(data, orientation)
         alpha = arr[..., 3] if arr.shape[2] == 4 else None
         return Photo(rgb=arr[..., :3].copy(), alpha=alpha, grayscale=False, bit_depth=16, icc_profile=icc,
@@ -143,6 +158,36 @@ def decode_photo(data: bytes, *, max_pixels: int) -> Photo:
         return Photo(rgb=rgb, alpha=alpha, grayscale=True, bit_depth=depth, icc_profile=icc, source_format=fmt)
     rgb = np.asarray(img.convert("RGB"), dtype=np.float32) / 255.0
     return Photo(rgb=rgb, alpha=alpha, grayscale=False, bit_depth=8, icc_profile=icc, source_format=fmt)
+
+
+def preview_png(data: bytes, *, max_pixels: int) -> bytes:
+    """An 8-bit sRGB PNG of a photo, for a browser to show (it cannot decode TIFF): decoded by `decode_photo`,
+    exactly as a repair job decodes it, so it has the job's pixel grid (EXIF orientation applied) and a mask
+    painted on it fits the job. Grayscale stays grayscale, alpha is kept, an ICC profile is converted to sRGB (a
+    profile that cannot be read is ignored). Only for display: the photo to repair is still the original upload,
+    with its full depth and profile."""
+    probe_photo(data, max_pixels=max_pixels)  # every byte checked as a repair upload is, with the same messages
+    photo = decode_photo(data, max_pixels=max_pixels)
+    channels = photo.rgb[..., :1] if photo.grayscale else photo.rgb  # (H, W, 1|3); grayscale is replicated
+    arr = np.empty(channels.shape, np.uint8)
+    np.rint(np.multiply(channels, 255.0), out=arr, casting="unsafe")
+    img = Image.fromarray(arr[..., 0] if photo.grayscale else arr)  # L or RGB
+    if photo.icc_profile:
+        img = _to_srgb(img, photo.icc_profile)
+    if photo.alpha is not None:
+        alpha = np.rint(photo.alpha * 255.0).astype(np.uint8)
+        img.putalpha(Image.fromarray(alpha))  # L -> LA, RGB -> RGBA
+    buf = io.BytesIO()
+    img.save(buf, format="PNG", compress_level=1)  # shown once and thrown away: fast beats small
+    return buf.getvalue()
+
+
+def _to_srgb(img: Image.Image, icc: bytes) -> Image.Image:
+    try:
+        src = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+        return ImageCms.profileToProfile(img, src, ImageCms.createProfile("sRGB"), outputMode="RGB")
+    except (ImageCms.PyCMSError, OSError):
+        return img  # a broken or mismatched profile: show the numbers as sRGB, as a browser would
 
 
 def _cmyk_to_srgb(img: Image.Image, icc: bytes | None) -> Image.Image:

@@ -24,14 +24,14 @@ export class ApiError extends Error {
 
 const NETWORK_DOWN = "Atelier's server could not be reached. Check that it is running and your connection, then try again.";
 
-/** fetch with this client's timeout; no reply at all (network down, too slow) becomes an ApiError with code
- * "network". */
-async function send(path, options = {}) {
+/** fetch with this client's timeout (`timeoutMs` in the options, for the few calls that may take longer); no reply
+ * at all (network down, too slow) becomes an ApiError with code "network". */
+async function send(path, { timeoutMs = REQUEST_TIMEOUT_MS, ...options } = {}) {
   try {
-    return await fetch(path, { ...options, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+    return await fetch(path, { ...options, signal: AbortSignal.timeout(timeoutMs) });
   } catch (err) {
     if (err && err.name === "TimeoutError") {
-      const secs = REQUEST_TIMEOUT_MS / 1000;
+      const secs = timeoutMs / 1000;
       throw new ApiError("The server is not answering", `No reply within ${secs} s. Try again in a moment.`, {
         code: "network",
       });
@@ -73,20 +73,25 @@ export async function api(path, options = {}) {
 
   const { message, opts } = failure(response, data);
   if (response.ok) throw new ApiError("Unexpected reply", "The server sent a reply this page could not read.", opts);
-  switch (response.status) {
+  throw errorFor(response.status, message, opts);
+}
+
+/** The ApiError for a failed reply with this status and the API's own message (null when it sent none). */
+function errorFor(status, message, opts) {
+  switch (status) {
     case 422:
-      throw new ApiError("Check the request", message || "The server did not accept these settings.", opts);
+      return new ApiError("Check the request", message || "The server did not accept these settings.", opts);
     case 404:
-      throw new ApiError("Not found", message || "The server does not know this model or job.", opts);
+      return new ApiError("Not found", message || "The server does not know this model or job.", opts);
     case 413:
-      throw new ApiError("Too large", message || "The request is larger than the server allows.", opts);
+      return new ApiError("Too large", message || "The request is larger than the server allows.", opts);
     case 503: {
       const wait = opts.retryAfter ? ` Try again in ${opts.retryAfter} s.` : " Try again in a moment.";
-      throw new ApiError("The job queue is unavailable", (message || "The server cannot take jobs right now.") + wait, opts);
+      return new ApiError("The job queue is unavailable", (message || "The server cannot take jobs right now.") + wait, opts);
     }
     default:
-      throw new ApiError(
-        `Server error (HTTP ${response.status})`,
+      return new ApiError(
+        `Server error (HTTP ${status})`,
         message || "Something went wrong on the server. Try again; if it keeps happening, check the server log.",
         opts,
       );
@@ -136,11 +141,15 @@ export async function pollJob(statusUrl, { onUpdate = () => {}, onRetry = () => 
   }
 }
 
-/** GET a file (a job's uploaded input, a result PNG) as a Blob; failures become ApiErrors as with api(). */
-export async function apiBlob(path) {
-  const response = await send(path);
+/** A file (a job's uploaded input, a result PNG, a photo's preview) as a Blob: a GET, or whatever `options` ask
+ * for (method, body, timeoutMs); failures become ApiErrors as with api(). */
+export async function apiBlob(path, options = {}) {
+  const response = await send(path, options);
   if (response.ok) return response.blob();
   const { message, opts } = failure(response, await readJson(response));
   if (response.status === 404) throw new ApiError("Not found", message || "The server no longer has this file.", opts);
-  throw new ApiError(`Server error (HTTP ${response.status})`, message || "The file could not be fetched.", opts);
+  if (response.status >= 500) {
+    throw new ApiError(`Server error (HTTP ${response.status})`, message || "The file could not be fetched.", opts);
+  }
+  throw errorFor(response.status, message, opts);
 }

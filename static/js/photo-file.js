@@ -1,6 +1,7 @@
 // Checking a photo in the browser before it is uploaded: what it really is (by its first bytes, not its name),
-// how big it is in bytes and in pixels, then decoding it for display. Each refusal is a PhotoError whose title and
-// message can be shown to a person as they are.
+// how big it is in bytes and in pixels, then decoding it for display: by the browser when it can, else (TIFF, or a
+// file the browser fails to decode) as a PNG preview made by the server. Each refusal is a PhotoError (or the
+// server's ApiError) whose title and message can be shown to a person as they are.
 
 const HEAD_BYTES = 256 * 1024; // enough to reach a JPEG's frame header past a large EXIF block
 
@@ -22,19 +23,19 @@ export function formatMegapixels(n) {
   return `${(n / 1e6).toFixed(1)} megapixels`;
 }
 
-const ACCEPTED = "PNG, JPEG or WebP";
+const ACCEPTED = "PNG, JPEG, WebP or TIFF";
 
-// The formats the server takes that a browser cannot show (so nothing could be painted on them).
-const UNSHOWABLE = {
-  tiff: "TIFF files cannot be shown in a browser, so this page cannot paint on them. Save the photo as PNG " +
-    "(16-bit is kept), or repair it from the command line with `atelier restore`.",
-};
+// Formats always shown through the server's preview. Browsers other than Safari cannot decode TIFF at all, and
+// Safari may turn or colour a 16-bit, CMYK or oriented scan differently from the repair job; the server's preview
+// is decoded exactly as the job decodes the photo, so the mask painted on it has the job's pixel grid.
+const PREVIEWED = new Set(["tiff"]);
 // Image formats neither the server nor this page takes.
 const REFUSED = { gif: "GIF", bmp: "BMP", avif: "AVIF", heic: "HEIC", ico: "ICO", svg: "SVG" };
 
 const u16be = (b, i) => (b[i] << 8) | b[i + 1];
 const u16le = (b, i) => b[i] | (b[i + 1] << 8);
 const u24le = (b, i) => b[i] | (b[i + 1] << 8) | (b[i + 2] << 16);
+const u32le = (b, i) => (u24le(b, i) + ((b[i + 3] << 24) >>> 0)) >>> 0;
 const u32be = (b, i) => ((b[i] << 24) >>> 0) + ((b[i + 1] << 16) | (b[i + 2] << 8) | b[i + 3]);
 const ascii = (b, i, n) => String.fromCharCode(...b.subarray(i, i + n));
 
@@ -49,7 +50,9 @@ export function sniff(bytes) {
     return { format: "webp", ...webpSize(b) };
   }
   if (b.length >= 4 && ((b[0] === 0x49 && b[1] === 0x49 && b[2] === 42 && b[3] === 0) ||
-                        (b[0] === 0x4d && b[1] === 0x4d && b[2] === 0 && b[3] === 42))) return { format: "tiff" };
+                        (b[0] === 0x4d && b[1] === 0x4d && b[2] === 0 && b[3] === 42))) {
+    return { format: "tiff", ...tiffSize(b) };
+  }
   if (b.length >= 10 && ascii(b, 0, 4) === "GIF8") return { format: "gif" };
   if (b.length >= 2 && ascii(b, 0, 2) === "BM") return { format: "bmp" };
   if (b.length >= 12 && ascii(b, 4, 4) === "ftyp") {
@@ -74,6 +77,26 @@ function jpegSize(b) {
     i += 2 + u16be(b, i + 2);
   }
   return { width: null, height: null };
+}
+
+/** ImageWidth and ImageLength from a TIFF's first directory, when it lies within the bytes read. */
+function tiffSize(b) {
+  const le = b[0] === 0x49;
+  const u16 = (i) => (le ? u16le(b, i) : u16be(b, i));
+  const u32 = (i) => (le ? u32le(b, i) : u32be(b, i));
+  const size = { width: null, height: null };
+  if (b.length < 8) return size;
+  const ifd = u32(4);
+  if (ifd + 2 > b.length) return size; // the directory is often written after the pixels
+  for (let k = 0, n = u16(ifd); k < n && ifd + 14 + 12 * k <= b.length; k++) {
+    const entry = ifd + 2 + 12 * k;
+    const tag = u16(entry);
+    const type = u16(entry + 2); // 3 = SHORT, 4 = LONG
+    const value = type === 3 ? u16(entry + 8) : type === 4 ? u32(entry + 8) : null;
+    if (tag === 256) size.width = value;
+    else if (tag === 257) size.height = value;
+  }
+  return size;
 }
 
 function webpSize(b) {
@@ -107,9 +130,11 @@ export function decodeImage(blob) {
 
 /**
  * Checks a photo against the server's limits before it is sent, then decodes it. Resolves with
- * `{file, name, format, width, height, img}` (img.src is an object URL for this photo); rejects with a PhotoError.
+ * `{file, name, format, width, height, img, previewed}`: img.src is an object URL for what to show, the file itself
+ * or, when `previewed`, the PNG that `preview(file, name)` (a Promise of a Blob: the server's preview) returned.
+ * `file` stays the original, to be uploaded as it is. Rejects with a PhotoError, or whatever `preview` threw.
  */
-export async function readPhoto(file, { maxBytes, maxPixels, what = "photo" }) {
+export async function readPhoto(file, { maxBytes, maxPixels, what = "photo", preview = null }) {
   const name = file.name || `pasted ${what}`;
   if (file.size === 0) {
     throw new PhotoError("The file is empty", `${name} has no content at all. Choose another ${what}.`);
@@ -126,11 +151,9 @@ export async function readPhoto(file, { maxBytes, maxPixels, what = "photo" }) {
   }
   const head = new Uint8Array(await file.slice(0, HEAD_BYTES).arrayBuffer());
   const info = sniff(head);
-  if (info.format in UNSHOWABLE) throw new PhotoError("Can't show this format here", UNSHOWABLE[info.format]);
   if (info.format in REFUSED) {
     throw new PhotoError("Format not supported",
-      `${name} is a ${REFUSED[info.format]} image; the server takes ${ACCEPTED} (or TIFF). ` +
-      "Save it as PNG and try again.");
+      `${name} is a ${REFUSED[info.format]} image; the server takes ${ACCEPTED}. Save it as PNG and try again.`);
   }
   if (info.format === "unknown") {
     throw new PhotoError("Not an image",
@@ -141,13 +164,27 @@ export async function readPhoto(file, { maxBytes, maxPixels, what = "photo" }) {
       `${name} is ${info.width}×${info.height} (${formatMegapixels(info.width * info.height)}); the server ` +
       `accepts up to ${formatMegapixels(maxPixels)}. Scale it down, or repair it in parts.`);
   }
-  let img;
-  try {
-    img = await decodeImage(file);
-  } catch {
-    throw new PhotoError("Can't read this image",
-      `${name} looks like a ${info.format.toUpperCase()} file but could not be decoded; it may be truncated or ` +
-      "corrupt. Export it again and retry.");
+  let img = null;
+  if (!PREVIEWED.has(info.format)) {
+    try {
+      img = await decodeImage(file);
+    } catch {
+      // The browser cannot decode it (an unusual variant, or a broken file): the server may, else it says why.
+    }
+  }
+  const previewed = img === null;
+  if (previewed) {
+    if (!preview) {
+      throw new PhotoError("Can't read this image",
+        `${name} looks like a ${info.format.toUpperCase()} file but could not be decoded; it may be truncated or ` +
+        "corrupt. Export it again and retry.");
+    }
+    const png = await preview(file, name);
+    try {
+      img = await decodeImage(png);
+    } catch {
+      throw new PhotoError("Can't show this image", `The preview of ${name} could not be shown. Try again.`);
+    }
   }
   const width = img.naturalWidth; // after EXIF orientation, as the server counts it
   const height = img.naturalHeight;
@@ -157,5 +194,5 @@ export async function readPhoto(file, { maxBytes, maxPixels, what = "photo" }) {
       `${name} is ${width}×${height} (${formatMegapixels(width * height)}); the server accepts up to ` +
       `${formatMegapixels(maxPixels)}.`);
   }
-  return { file, name, format: info.format, width, height, img };
+  return { file, name, format: info.format, width, height, img, previewed };
 }

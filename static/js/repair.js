@@ -13,6 +13,7 @@ import { PhotoError, decodeImage, formatBytes, readPhoto } from "./photo-file.js
 const MASK_COLOR = "#ff3d6e"; // the overlay's hue; the canvas element's opacity makes it see-through
 const BRUSH_STEP = 1.25; // [ and ] divide / multiply the brush size by this (and change it by 1 px at least)
 const MASK_STATS_DELAY_MS = 120; // counting painted pixels waits until painting pauses
+const PREVIEW_TIMEOUT_MS = 120_000; // uploading a large scan and decoding it on the server may take a while
 const TASK_NAMES = { auto: "Auto repair", inpaint: "Inpaint", denoise: "Denoise" };
 const TASK_DONE = { auto: "Repaired", inpaint: "Inpainted", denoise: "Denoised" };
 
@@ -80,12 +81,13 @@ const els = {
 
 const config = readConfig();
 const state = {
-  photo: null, // {file, name, format, width, height, url}
+  photo: null, // {file, name, format, width, height, url, previewed}: file is what is sent, url what is shown
   result: null, // {job, task, usedMask, url, maskUrl}
   tool: "brush", // brush | eraser | move
   spaceHeld: false,
   maskOrigin: "none", // none | painted | file | detected | job: where the mask's content came from
-  busy: false,
+  busy: false, // a job is being sent or followed
+  preparing: false, // a photo or mask is being decoded by the server
 };
 let currentRun = 0; // incremented per job followed; an older poll loop stops when it sees a newer one
 let photoGeneration = 0; // incremented per photo load; a slower, older load is dropped
@@ -169,23 +171,25 @@ function describeError(err) {
   return ["Something went wrong", String((err && err.message) || err)];
 }
 
-/** state: idle | submitting | queued | running | succeeded | failed */
+/** state: idle | preparing (a photo's preview) | submitting | queued | running | succeeded | failed */
 function setStatus(status, text, progress) {
   els.status.dataset.state = status;
   els.statusText.textContent = text;
   const busy = status === "submitting" || status === "queued" || status === "running";
+  const preparing = status === "preparing";
   const known = typeof progress === "number" && Number.isFinite(progress);
   const pct = known ? Math.round(Math.min(1, Math.max(0, progress)) * 100) : 0;
   const shown = status === "succeeded" ? 100 : pct;
   els.progressBar.style.width = `${shown}%`;
   els.progress.setAttribute("aria-valuenow", String(shown));
-  els.progress.dataset.indeterminate = String(busy && !(status === "running" && pct > 0));
+  els.progress.dataset.indeterminate = String(preparing || (busy && !(status === "running" && pct > 0)));
   els.statusPercent.textContent = status === "running" && pct > 0 ? `${pct}%` : "";
   state.busy = busy;
+  state.preparing = preparing;
   els.stage.setAttribute("aria-busy", String(busy));
   els.afterImg.classList.toggle("is-stale", busy);
-  els.submit.disabled = busy;
-  els.submit.setAttribute("aria-busy", String(busy));
+  els.submit.disabled = busy || preparing; // while preparing, the photo shown is about to be replaced
+  els.submit.setAttribute("aria-busy", String(busy || preparing));
   updateSubmitLabel();
 }
 
@@ -347,15 +351,68 @@ function setComparing(on) {
 
 // ---------------------------------------------------------------- loading a photo
 
+/**
+ * The server's PNG preview of a photo the browser cannot show (TIFF, or a file it failed to decode), on the pixel
+ * grid the repair job will use. `onStart` shows that it is being prepared. A refusal keeps the server's message.
+ */
+async function fetchPreview(file, name, onStart) {
+  onStart();
+  const body = new FormData();
+  body.append("image", file, name);
+  try {
+    return await apiBlob(`${API}/previews`, { method: "POST", body, timeoutMs: PREVIEW_TIMEOUT_MS });
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 422) throw new PhotoError("Can't read this image", err.message);
+    throw err;
+  }
+}
+
+/** The photo card: the loaded photo, "preparing" a new one, or empty. */
+function showPhotoCard(preparingName = null) {
+  const photo = state.photo;
+  if (preparingName !== null) {
+    els.photoCard.dataset.state = "preparing";
+    els.photoName.textContent = preparingName;
+    els.photoName.title = preparingName;
+    els.photoMeta.textContent = "Preparing preview…";
+    els.photoMeta.title = "";
+  } else if (photo) {
+    els.photoCard.dataset.state = "loaded";
+    els.photoName.textContent = photo.name;
+    els.photoName.title = photo.name;
+    // (U+2011: a hyphen the line never breaks at)
+    const format = photo.format.toUpperCase() + (photo.previewed ? " (8\u2011bit preview)" : "");
+    els.photoMeta.textContent = `${photo.width}×${photo.height} · ${formatBytes(photo.file.size)} · ${format}`;
+    els.photoMeta.title = photo.previewed ? "Your browser cannot show this file, so the server made a preview to " +
+      "paint on. The original file, at its full depth and colour, is what gets repaired." : "";
+  } else {
+    els.photoCard.dataset.state = "empty";
+    els.photoName.textContent = "No photo yet";
+    els.photoName.title = "";
+    els.photoMeta.textContent = "Drop or paste one, or choose a file.";
+    els.photoMeta.title = "";
+  }
+}
+
 /** Checks, decodes and shows a photo; false (after saying why) when it cannot be used. */
 async function loadPhotoFile(file, { quiet = false } = {}) {
   const generation = ++photoGeneration;
   clearError();
+  const preparing = (name) => {
+    if (generation !== photoGeneration) return;
+    showPhotoCard(name);
+    if (!state.busy) setStatus("preparing", `Preparing a preview of ${name}…`);
+  };
   let photo;
   try {
-    photo = await readPhoto(file, { maxBytes: config.max_upload_bytes, maxPixels: config.max_pixels });
+    photo = await readPhoto(file, {
+      maxBytes: config.max_upload_bytes,
+      maxPixels: config.max_pixels,
+      preview: (original, name) => fetchPreview(original, name, () => preparing(name)),
+    });
   } catch (err) {
     if (generation !== photoGeneration) return false;
+    showPhotoCard();
     const [title, message] = describeError(err);
     showError(title, message);
     if (!state.busy) setStatus("idle", `Not loaded: ${title}.`);
@@ -377,8 +434,8 @@ async function loadPhotoFile(file, { quiet = false } = {}) {
 function setPhoto(photo) {
   if (state.photo) URL.revokeObjectURL(state.photo.url);
   const url = photo.img.src;
-  const { file, name, format, width, height } = photo;
-  state.photo = { file, name, format, width, height, url };
+  const { file, name, format, width, height, previewed } = photo;
+  state.photo = { file, name, format, width, height, url, previewed };
   state.result = null;
   state.maskOrigin = "none";
 
@@ -387,10 +444,7 @@ function setPhoto(photo) {
   els.afterImg.removeAttribute("src");
   els.afterImg.alt = "";
   els.photoThumb.src = url;
-  els.photoCard.dataset.state = "loaded";
-  els.photoName.textContent = photo.name;
-  els.photoName.title = photo.name;
-  els.photoMeta.textContent = `${width}×${height} · ${formatBytes(file.size)} · ${format.toUpperCase()}`;
+  showPhotoCard();
   els.photoChoose.textContent = "Replace…";
   els.stage.dataset.state = "ready";
   els.stageEmpty.hidden = true;
@@ -427,15 +481,30 @@ async function loadMaskFile(file) {
     return;
   }
   let mask;
+  let preparing = false; // the mask went to the server for decoding, and the status line says so
+  const notLoaded = () => {
+    if (preparing && state.preparing) setStatus("idle", "Mask not loaded.");
+  };
   try {
-    mask = await readPhoto(file, { maxBytes: config.max_upload_bytes, maxPixels: config.max_pixels, what: "mask" });
+    mask = await readPhoto(file, {
+      maxBytes: config.max_upload_bytes,
+      maxPixels: config.max_pixels,
+      what: "mask",
+      preview: (original, name) => fetchPreview(original, name, () => {
+        if (state.busy) return;
+        preparing = true;
+        setStatus("preparing", `Reading the mask ${name}…`);
+      }),
+    });
   } catch (err) {
+    notLoaded();
     showError(...describeError(err));
     return;
   }
   const { width, height } = state.photo;
   if (mask.width !== width || mask.height !== height) {
     URL.revokeObjectURL(mask.img.src);
+    notLoaded();
     showError("The mask is a different size",
       `${mask.name} is ${mask.width}×${mask.height} but the photo is ${width}×${height}; a mask must be exactly ` +
       "the photo's size.");
@@ -794,7 +863,7 @@ if (form) {
   els.taskPicker.addEventListener("change", () => {
     showTask();
     clearError();
-    if (state.photo && !state.busy && !state.result) setStatus("idle", readyText());
+    if (state.photo && !state.busy && !state.preparing && !state.result) setStatus("idle", readyText());
   });
   els.sigma.addEventListener("input", () => {
     els.sigmaBlind.checked = false; // moving the slider means "this strength"

@@ -8,6 +8,7 @@ import io
 import json
 import re
 from pathlib import Path
+from urllib.parse import urlparse
 
 import numpy as np
 import pytest
@@ -15,12 +16,13 @@ from PIL import Image, ImageDraw, ImageFilter
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import Server, publish_screenshot, running_server, settle
-from tests.conftest import make_tiny_restorers, wait_until
+from tests.conftest import make_tiny_restorers, tiff_bytes, wait_until
 
 pytestmark = pytest.mark.browser
 
 JOB_TIMEOUT_MS = 90_000  # tiny networks take a second or two; a busy CI machine may be slower
 RESTORE_URL = "/api/v1/jobs/restore"
+PREVIEW_URL = "/api/v1/previews"
 PAINTED_PIXELS = """() => {
   const c = document.getElementById('mask-canvas');
   const px = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
@@ -358,7 +360,7 @@ def test_files_that_cannot_be_repaired_are_explained(page: Page, photo: Path, tm
     fake.write_text("these are my notes, not a photo\n")
     page.set_input_files("#photo-input", str(fake))
     expect(alert).to_contain_text("Not an image")
-    expect(alert).to_contain_text("notes.png does not contain a PNG, JPEG or WebP image")
+    expect(alert).to_contain_text("notes.png does not contain a PNG, JPEG, WebP or TIFF image")
     expect(page.locator("#stage")).to_have_attribute("data-state", "empty")
     page.screenshot(path=str(screenshots / "repair-not-an-image.png"), full_page=True)
 
@@ -433,6 +435,95 @@ def png_chunk(kind: bytes, body: bytes) -> bytes:
     import zlib
 
     return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+
+def test_a_16_bit_tiff_scan_is_shown_through_the_server_and_repaired_as_sent(page: Page, photo: Path, tmp_path: Path,
+                                                                             screenshots: Path) -> None:
+    """Chromium cannot decode TIFF: the page shows the server's PNG preview (on the job's pixel grid, here turned
+    upright by the TIFF's orientation tag), paints the mask on it and sends the original 16-bit file."""
+    low_bits = np.random.default_rng(3).integers(-128, 129, (320, 480, 3))  # detail 8 bits would lose
+    rgb16 = (np.asarray(Image.open(photo)).astype(np.int64) * 257 + low_bits).clip(0, 65535).astype(np.uint16)
+    scan = tmp_path / "harbour-scan.tif"
+    scan.write_bytes(tiff_bytes(rgb16, orientation=6))  # stored 480×320, shown 320×480 (90° clockwise)
+    open_repair(page)
+    expect(page.locator("#photo-hint")).to_contain_text("PNG, JPEG, WebP or TIFF")
+    posts: list[str] = []
+    page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
+
+    # The preview request is held back a moment, to see the page while it is being prepared.
+    held = []
+    page.route(f"**{PREVIEW_URL}", lambda route: held.append(route))
+    page.set_input_files("#photo-input", str(scan))
+    expect(page.locator("#photo-card")).to_have_attribute("data-state", "preparing")
+    expect(page.locator("#photo-meta")).to_have_text("Preparing preview…")
+    expect(page.locator("#status-text")).to_have_text("Preparing a preview of harbour-scan.tif…")
+    expect(page.locator("#submit")).to_be_disabled()
+    page.screenshot(path=str(screenshots / "repair-tiff-preparing.png"), full_page=True)
+    wait_until(lambda: held, timeout=10, what="the preview request")
+    with page.expect_response(lambda r: r.url.endswith(PREVIEW_URL)) as answer:
+        held[0].continue_()
+    page.unroute(f"**{PREVIEW_URL}")
+    assert answer.value.status == 200 and answer.value.headers["content-type"] == "image/png"
+
+    expect(page.locator("#stage")).to_have_attribute("data-state", "ready")
+    expect(page.locator("#photo-name")).to_have_text(scan.name)
+    expect(page.locator("#photo-meta")).to_contain_text("320×480")
+    expect(page.locator("#photo-meta")).to_contain_text("TIFF (8\u2011bit preview)")
+    expect(page.locator("#status-text")).to_have_text(re.compile("^Photo loaded"))
+    shown = page.evaluate("() => { const i = document.getElementById('before-img'); const c = "
+                          "document.getElementById('mask-canvas'); return [i.naturalWidth, i.naturalHeight, "
+                          "c.width, c.height, i.src.startsWith('blob:')]; }")
+    assert shown == [320, 480, 320, 480, True]
+
+    # Paint on the preview and inpaint.
+    choose_task(page, "Inpaint")
+    page.locator("#brush-size").fill("20")
+    stroke(page, (0.2, 0.3), (0.8, 0.3))
+    marked = painted(page)
+    assert marked > 0 and page.evaluate(PAINTED_AT, [160, 144])  # 0.5 × 320, 0.3 × 480
+    job = submit_and_get_job(page)
+    assert job["params"]["task"] == "inpaint"
+    assert (job["params"]["width"], job["params"]["height"]) == (320, 480)
+    assert [urlparse(url).path for url in posts] == [PREVIEW_URL, RESTORE_URL]
+
+    # The job got the TIFF itself, byte for byte, and the mask painted on the preview, at the job's size.
+    sent = page.request.get(f"/api/v1/jobs/{job['id']}/input/image")
+    assert sent.body() == scan.read_bytes() and sent.headers["content-type"] == "image/tiff"
+    mask = png_of(page, f"/api/v1/jobs/{job['id']}/input/mask")
+    assert mask.size == (320, 480) and white_pixels(mask) == marked
+
+    # The result keeps the scan's 16 bits; the page shows it over the preview to compare.
+    import cv2
+
+    result = page.request.get(job["images"][0]["url"]).body()
+    decoded = cv2.imdecode(np.frombuffer(result, np.uint8), cv2.IMREAD_UNCHANGED)
+    assert decoded.dtype == np.uint16 and decoded.shape == (480, 320, 3)
+    expect(page.get_by_role("slider", name="Before and after divider")).to_be_visible()
+    expect(page.locator("#results-summary")).to_contain_text("320×480")
+    settle(page)
+    page.locator("#show-mask").check()
+    page.screenshot(path=str(screenshots / "repair-tiff-inpainted.png"), full_page=True)
+
+    # A TIFF the server cannot read: its reason, in the page's notice; the loaded scan stays.
+    broken = tmp_path / "broken.tif"
+    broken.write_bytes(scan.read_bytes()[:20_000])
+    page.set_input_files("#photo-input", str(broken))
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("Can't read this image")
+    expect(page.locator("#form-error-message")).to_contain_text("truncated or corrupt")
+    expect(page.locator("#photo-name")).to_have_text(scan.name)
+    expect(page.locator("#photo-card")).to_have_attribute("data-state", "loaded")
+    expect(page.locator("#status-text")).to_have_text("Not loaded: Can't read this image.")
+    expect(page.locator("#submit")).to_be_enabled()
+
+    # One whose header already says it has too many pixels is refused before it is sent.
+    wide = tmp_path / "wide.tif"
+    Image.new("L", (8000, 5200)).save(wide, compression="tiff_deflate")
+    posts.clear()
+    page.set_input_files("#photo-input", str(wide))
+    expect(alert).to_contain_text("Too many pixels")
+    expect(alert).to_contain_text("8000×5200 (41.6 megapixels)")
+    assert posts == []
 
 
 def test_zoom_and_pan(page: Page, tmp_path: Path) -> None:

@@ -12,7 +12,8 @@ from PIL import Image, ImageCms
 
 from atelier.errors import BadInput, TooLarge
 from worker.images import read_provenance
-from worker.photo_io import decode_mask, decode_photo, encode_photo
+from tests.conftest import tiff_bytes
+from worker.photo_io import decode_mask, decode_photo, encode_photo, preview_png, probe_photo
 
 LIMIT = 40_000_000
 RNG = np.random.default_rng(0)
@@ -104,6 +105,63 @@ def test_exif_orientation_is_applied():
     exif[0x0112] = 6  # rotate 90° clockwise to display
     photo = decode_photo(save(img, "JPEG", quality=100, exif=exif.tobytes()), max_pixels=LIMIT)
     assert photo.size == (6, 9)
+
+
+@pytest.mark.parametrize("orientation", range(1, 9))
+def test_16_bit_tiff_is_turned_once_like_pillow_turns_8_bit(orientation):
+    """cv2 decodes 16-bit colour; whether it applies a TIFF's orientation itself depends on its version. Either way
+    the photo comes out as Pillow shows the same file at 8 bits (its high bytes) and as probe_photo measured it."""
+    arr = RNG.integers(0, 65536, (5, 7, 3)).astype(np.uint16)
+    data = tiff_bytes(arr, orientation=orientation)
+    photo = decode_photo(data, max_pixels=LIMIT)
+    shown = np.asarray(Image.open(io.BytesIO(tiff_bytes((arr >> 8).astype(np.uint8), orientation=orientation))))
+    assert photo.bit_depth == 16 and photo.size == probe_photo(data, max_pixels=LIMIT)
+    assert np.array_equal(np.round(photo.rgb * 65535).astype(np.uint16) >> 8, shown)
+
+
+def test_preview_is_8_bit_srgb_on_the_repair_pixel_grid():
+    arr = RNG.integers(0, 65536, (5, 7, 3)).astype(np.uint16)
+    preview = Image.open(io.BytesIO(preview_png(tiff_bytes(arr, orientation=6), max_pixels=LIMIT)))
+    assert preview.format == "PNG" and preview.mode == "RGB" and preview.size == (5, 7)
+    assert np.abs(np.asarray(preview).astype(int) - np.rot90(arr, -1) / 257).max() <= 0.5 + 1e-3
+
+    gray = Image.open(io.BytesIO(preview_png(tiff_bytes(arr[..., :1], photometric=1), max_pixels=LIMIT)))
+    assert gray.mode == "L" and gray.size == (7, 5)
+    rgba = np.dstack([RGB8, np.full((6, 9), 99, np.uint8)])
+    kept = Image.open(io.BytesIO(preview_png(save(Image.fromarray(rgba, "RGBA"), "PNG"), max_pixels=LIMIT)))
+    assert kept.mode == "RGBA" and np.array_equal(np.asarray(kept), rgba)
+
+
+def linear_srgb_profile() -> bytes:
+    """An ICC v2 display profile written by hand: sRGB's primaries with a linear tone curve (gamma 1.0)."""
+    def s15(*values):
+        return b"".join(struct.pack(">i", round(v * 65536)) for v in values)
+
+    desc = b"linear sRGB\0"
+    tags = {b"desc": b"desc\0\0\0\0" + struct.pack(">I", len(desc)) + desc + bytes(4 + 4 + 2 + 1 + 67),
+            b"wtpt": b"XYZ \0\0\0\0" + s15(0.9642, 1.0, 0.8249),
+            b"rXYZ": b"XYZ \0\0\0\0" + s15(0.4361, 0.2225, 0.0139),
+            b"gXYZ": b"XYZ \0\0\0\0" + s15(0.3851, 0.7169, 0.0971),
+            b"bXYZ": b"XYZ \0\0\0\0" + s15(0.1431, 0.0606, 0.7141),
+            **{t: b"curv\0\0\0\0" + struct.pack(">IH2x", 1, 0x0100) for t in (b"rTRC", b"gTRC", b"bTRC")}}
+    offset, table, data = 128 + 4 + 12 * len(tags), b"", b""
+    for sig, body in tags.items():
+        body += bytes(-len(body) % 4)
+        table += sig + struct.pack(">II", offset + len(data), len(body))
+        data += body
+    size = offset + len(data)
+    header = (struct.pack(">I", size) + bytes(4) + struct.pack(">I", 0x02100000) + b"mntrRGB XYZ " + bytes(12)
+              + b"acsp" + bytes(24) + struct.pack(">I", 0) + s15(0.9642, 1.0, 0.8249) + bytes(48))
+    return header + struct.pack(">I", len(tags)) + table + data
+
+
+def test_preview_converts_a_profile_to_srgb_and_ignores_a_broken_one():
+    img = Image.fromarray(np.full((2, 3, 3), 128, np.uint8))
+    tiff = save(img, "TIFF", icc_profile=linear_srgb_profile())
+    converted = np.asarray(Image.open(io.BytesIO(preview_png(tiff, max_pixels=LIMIT))))
+    assert np.all(np.abs(converted.astype(int) - 188) <= 1)  # linear 0.5 is 188 on sRGB's curve
+    broken = Image.open(io.BytesIO(preview_png(save(img, "PNG", icc_profile=b"not a profile"), max_pixels=LIMIT)))
+    assert np.array_equal(np.asarray(broken), np.asarray(img)) and "icc_profile" not in broken.info
 
 
 @pytest.mark.parametrize("data, error, words", [
