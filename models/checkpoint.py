@@ -36,5 +36,12 @@ def load_network(info: ModelInfo, device: torch.device | str = "cpu") -> torch.n
     return net.to(device).eval().requires_grad_(False)
 
 
+def update_metrics(info: ModelInfo, metrics: dict[str, Any]) -> None:
+    """Rewrite <id>.json and the safetensors metadata with measured metrics (the weights stay as they are)."""
+    manifest = json.loads(info.weights_path.with_suffix(".json").read_text())
+    manifest["metrics"] = {k: (round(v, 4) if isinstance(v, float) else v) for k, v in metrics.items()}
+    save_model(info.weights_path.parent, manifest, load_file(str(info.weights_path)))
+
+
 def load_manifest(path: Path) -> ModelInfo:
     return read_manifest(path)

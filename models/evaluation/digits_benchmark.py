@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import logging
 import sys
 from pathlib import Path
@@ -25,10 +24,9 @@ from typing import Any
 import numpy as np
 import torch
 from PIL import Image
-from safetensors.torch import load_file
 
 from models.entrypoint import module_main
-from models.checkpoint import load_network, save_model
+from models.checkpoint import load_network, update_metrics
 from models.data import DEFAULT_DATA_DIR, NUM_REFERENCE, REPO_ROOT, mnist_splits, split_indices
 from models.evaluation.classifier import CLASSIFIER_NAME, classify, load_or_train_classifier
 from models.evaluation.frechet import feature_stats, frechet_distance
@@ -162,11 +160,7 @@ saw {m['memorisation']['to_reference']:.2f}: a memorising generator would sit mu
 
 
 def update_manifest(info: ModelInfo, metrics: dict[str, Any]) -> None:
-    """Rewrite <id>.json and the safetensors metadata with the measured metrics (weights unchanged)."""
-    manifest = json.loads(info.weights_path.with_suffix(".json").read_text())
-    manifest["metrics"] = {k: (round(v, 4) if isinstance(v, float) else v) for k, v in metrics.items()
-                           if k not in ("per_class_accuracy", "memorisation")}
-    save_model(info.weights_path.parent, manifest, load_file(str(info.weights_path)))
+    update_metrics(info, {k: v for k, v in metrics.items() if k not in ("per_class_accuracy", "memorisation")})
 
 
 def write_sample_grid(info: ModelInfo, path: Path) -> None:

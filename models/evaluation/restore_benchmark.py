@@ -30,7 +30,7 @@ from PIL import Image
 
 from models import degrade, restore
 from models.entrypoint import module_main
-from models.checkpoint import load_network
+from models.checkpoint import load_network, update_metrics
 from models.evaluation import restore_baselines as classical
 from models.evaluation.report import machine, write_section
 from models.photos import DEFAULT_PHOTO_DIR, load_split
@@ -227,6 +227,27 @@ def render(results: dict[str, Any], args: argparse.Namespace, ours: Ours, names:
     return "\n".join(parts)
 
 
+def manifest_metrics(results: dict[str, Any]) -> dict[str, dict[str, float]]:
+    """The headline numbers of each network, for its manifest (shown by GET /api/v1/models)."""
+    den: dict[str, float] = {}
+    for sigma in SIGMAS:
+        r = results["denoise"][f"Gaussian sigma {sigma}"]
+        den |= {f"psnr_sigma{sigma}_blind": r["ours (blind)"]["psnr"],
+                f"psnr_sigma{sigma}": r["ours (sigma given)"]["psnr"], f"cbm3d_psnr_sigma{sigma}": r["CBM3D"]["psnr"]}
+    sp = results["denoise"]["salt-and-pepper 10%"]
+    den |= {"psnr_salt_pepper10": sp["ours (blind)"]["psnr"], "median_psnr_salt_pepper10": sp["median 3x3"]["psnr"]}
+    inp: dict[str, float] = {}
+    for kind, r in results["inpaint"].items():
+        best = max((k for k in r if k != "ours"), key=lambda k: r[k]["psnr_hole"])
+        inp |= {f"psnr_{kind}": r["ours"]["psnr"], f"psnr_hole_{kind}": r["ours"]["psnr_hole"],
+                f"best_classical_psnr_hole_{kind}": r[best]["psnr_hole"]}
+    auto = results["auto"]
+    det = {k: auto["detection"]["ours"][k] for k in ("precision", "recall", "f1")}
+    det |= {"auto_psnr": auto["repair"]["ours"]["psnr"],
+            "classical_auto_psnr": auto["repair"]["top-hat + TELEA + NLM"]["psnr"]}
+    return {"denoise": den, "inpaint": inp, "detect": det}
+
+
 def bars(results: dict[str, Any]) -> list[list[str]]:
     """One row per claim the repair issue makes: the margin measured in this run, and whether it holds."""
     rows = []
@@ -287,6 +308,9 @@ def _measure_and_write(args: argparse.Namespace) -> int:
     results = {"denoise": bench_denoise(ours, crops, tune, args.seed), "inpaint": bench_inpaint(ours, crops, args.seed),
                "auto": bench_auto(ours, crops, args.seed), "speed": bench_speed(ours, centre_crop(val[0], args.speed_side))}
     write_section(args.benchmarks_md, SECTION, render(results, args, ours, names))
+    for model_id, metrics in manifest_metrics(results).items():
+        update_metrics(ours.info[model_id], metrics | {"measured": date.today().isoformat(),
+                                                       "benchmark": "docs/BENCHMARKS.md#photo-repair"})
     write_examples(ours, crops, args.examples_dir, args.seed)
     print(render(results, args, ours, names))
     return 0

@@ -83,6 +83,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     a("--train-folder", type=Path, default=None, help="train on the images below this folder instead")
     a("--val-folder", type=Path, default=None, help="validate on the images below this folder instead")
     a("--steps", type=int, default=100_000, help="total optimiser steps (a resumed run continues to this)")
+    a("--stop-at", type=int, default=None,
+      help="stop (with a snapshot) after this step; the schedule still spans --steps (resume to go on)")
     a("--batch-size", type=int, default=None, help="patches per step (default per task: 16 / 8 / 16)")
     a("--patch-size", type=int, default=None, help="side of the training patches (default 128 / 192 / 128)")
     a("--lr", type=float, default=None, help="peak AdamW learning rate (default 1e-3 / 5e-4 / 1e-3)")
@@ -509,19 +511,20 @@ class Trainer:
         a = self.args
         self.run_dir = run_dir
         metrics = open(run_dir / "metrics.jsonl", "a")
-        bar = tqdm(total=a.steps, initial=self.step, disable=a.no_progress, desc=self.task, dynamic_ncols=True)
+        end = min(a.steps, a.stop_at or a.steps)
+        bar = tqdm(total=end, initial=self.step, disable=a.no_progress, desc=self.task, dynamic_ncols=True)
         t0, s0, acc = time.perf_counter(), self.step, {}
         ahead = max(1, a.data_workers)  # batches being prepared: each is a function of (seed, step) alone
-        pending = deque(self.pool.submit(self.make_batch, k) for k in range(self.step, min(a.steps, self.step + ahead)))
+        pending = deque(self.pool.submit(self.make_batch, k) for k in range(self.step, min(end, self.step + ahead)))
         try:
-            while self.step < a.steps:
+            while self.step < end:
                 batch = pending.popleft().result().to(self.device)
-                if self.step + ahead < a.steps:
+                if self.step + ahead < end:
                     pending.append(self.pool.submit(self.make_batch, self.step + ahead))
                 for k, v in self.train_step(batch).items():
                     acc[k] = acc.get(k, 0.0) + v
                 bar.update(1)
-                done = self.step == a.steps
+                done = self.step == end
                 if self.step % a.log_every == 0 or done:
                     n = self.step - s0
                     row = {k: round(v / n, 6) for k, v in acc.items()}

@@ -36,3 +36,6 @@ def test_benchmark_writes_every_table(tmp_path):
                    "s/MP", "val0, val1", "### Against the bars", "detection F1 at least 0.8"):
         assert needle in text, needle
     assert (tmp_path / "restore-auto.png").is_file()
+    for model_id, key in (("denoise", "cbm3d_psnr_sigma25"), ("inpaint", "psnr_hole_box"), ("detect", "f1")):
+        manifest = json.loads((weights / f"{model_id}.json").read_text())
+        assert isinstance(manifest["metrics"][key], float), manifest["metrics"]  # measured numbers, in the manifest

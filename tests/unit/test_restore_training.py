@@ -93,6 +93,18 @@ def test_resumed_run_matches_an_uninterrupted_one(folders, tmp_path):
             assert torch.allclose(a[k], b[k], atol=1e-6), k
 
 
+def test_stop_at_then_resume_matches_an_uninterrupted_run(folders, tmp_path):
+    """--stop-at ends a run early without changing its schedule, so the recipe of a run stopped and resumed with
+    another --steps can be replayed exactly."""
+    assert train("detect", tmp_path / "a", folders, "--steps", "4") == 0
+    assert train("detect", tmp_path / "b", folders, "--steps", "4", "--stop-at", "2") == 0
+    assert json.loads((tmp_path / "b" / "checkpoint.json").read_text())["step"] == 2
+    assert train("detect", tmp_path / "b", folders, "--steps", "4", "--resume") == 0
+    a, b = (load_file(str(tmp_path / d / json.loads((tmp_path / d / "checkpoint.json").read_text())["snapshot"]))
+            for d in ("a", "b"))
+    assert all(torch.allclose(a[k], b[k], atol=1e-6) for k in a if k.startswith("ema."))
+
+
 def test_more_data_workers_train_the_same_network(folders, tmp_path):
     """Batches prepared ahead by several threads arrive in step order: the weights are the same as with one."""
     assert train("inpaint", tmp_path / "one", folders, "--steps", "3") == 0
