@@ -23,6 +23,49 @@ class GenerateRequest(BaseModel):
                               "closer to the average latent (cleaner, less varied)")
 
 
+class ImageRef(BaseModel):
+    """One image: a seed (and class), or an image of an earlier generate job."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    seed: int | None = Field(None, ge=0, le=MAX_SEED, description="Seed of the image (as in a generate job)")
+    class_name: str | None = Field(None, alias="class", description="Its class; omitted: derived from the seed")
+    job: str | None = Field(None, description="Or: id of a finished generate job ...")
+    index: int = Field(0, ge=0, description="... and which of its images (0 = the first)")
+
+
+class InterpolateRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    model: str | None = Field(None, description="Model id; may be left out when an end is a job's image",
+                              examples=["digits"])
+    start: ImageRef = Field(..., alias="from", description="First frame: {seed, class?} or {job, index}")
+    end: ImageRef = Field(..., alias="to", description="Last frame: {seed, class?} or {job, index}")
+    frames: int = Field(16, ge=2, description="Frames including both ends (2 to the server's limit, 64 by default)")
+    truncation: float | None = Field(None, gt=0.0, le=1.0, description="Truncation psi; omitted: that of the job "
+                                     "an end comes from, else 1")
+    ease: Literal["linear", "smoothstep"] = Field("linear", description="Frame timing: even steps, or slow at both "
+                                                  "ends")
+    pingpong: bool = Field(False, description="The animation plays forwards then backwards (else it jumps back)")
+
+
+class VariationsRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    model: str | None = Field(None, description="Model id; may be left out with `job`", examples=["digits"])
+    seed: int | None = Field(None, ge=0, le=MAX_SEED, description="Seed of the source image")
+    class_name: str | None = Field(None, alias="class", description="Its class; omitted: derived from the seed")
+    job: str | None = Field(None, description="Or: id of a finished generate job whose image is the source ...")
+    index: int = Field(0, ge=0, description="... and which of its images")
+    count: int = Field(8, ge=1, description="How many variations (1 to the server's limit)")
+    strength: float = Field(0.3, ge=0.0, le=1.0, description="How far each latent turns from the source towards "
+                            "its noise: 0 = the source itself, 1 = an unrelated image")
+    variation_seed: int | None = Field(None, ge=0, le=MAX_SEED, description="Seed of the first variation's noise "
+                                       "(variation i uses +i); omitted: random, recorded in the job")
+    truncation: float | None = Field(None, gt=0.0, le=1.0, description="Truncation psi; omitted: the source job's, "
+                                     "else 1")
+
+
 class JobCreated(BaseModel):
     id: str
     status_url: str
@@ -44,6 +87,8 @@ class ImageView(BaseModel):
     seed: int | None = None
     class_name: str | None = Field(None, alias="class")
     label: str | None = None
+    t: float | None = Field(None, description="interpolate: the frame's position between the ends, 0..1")
+    variation_seed: int | None = Field(None, description="variations: the seed of this image's noise")
     url: str
 
 
@@ -60,6 +105,7 @@ class JobView(BaseModel):
     results: list[str] = Field(description="URL of each image's PNG, in order")
     grid_url: str | None = Field(description="URL of all images tiled in one PNG")
     images: list[ImageView]
+    animation_url: str | None = Field(None, description="interpolate: URL of the looped animated WebP")
     error: ErrorBody | None
     device: str | None = None
     duration_ms: int | None = None

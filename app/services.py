@@ -16,7 +16,7 @@ from atelier.errors import (BadInput, NotFound, NotReady, QueueUnavailable, Unkn
                             UnknownModel)
 from atelier.settings import Settings
 from models.seeding import MAX_SEED
-from models.registry import Registry
+from models.registry import ModelInfo, Registry
 from worker.queue import CeleryQueue, EmbeddedQueue, JobQueue
 from worker.records import (FINISHED, ImageInfo, JobError, JobRecord, blob_key, cache_key_for, new_job_id,
                             utcnow)
@@ -59,19 +59,28 @@ class Services:
         self.queue.close()
 
 
-def submit_generate(services: Services, request: GenerateRequest) -> JobRecord:
-    settings = services.settings
-    info = services.registry.get(request.model)
+def generator_info(services: Services, model_id: str) -> ModelInfo:
+    info = services.registry.get(model_id)
     if info is None or info.kind != "generator":
         known = [m.id for m in services.registry.all() if m.kind == "generator"]
-        raise UnknownModel(f"Unknown model {request.model!r}. Available generators: {', '.join(known) or 'none'}.")
-    if request.count > settings.max_count:
-        raise BadInput(f"count must be between 1 and {settings.max_count}; got {request.count}.")
-    if request.class_name is not None and request.class_name not in info.classes:
+        raise UnknownModel(f"Unknown model {model_id!r}. Available generators: {', '.join(known) or 'none'}.")
+    return info
+
+
+def check_class(info: ModelInfo, class_name: str | None) -> None:
+    if class_name is not None and class_name not in info.classes:
         if not info.classes:
             raise UnknownClass(f"Model {info.id!r} is unconditional; leave out 'class'.")
-        raise UnknownClass(f"Model {info.id!r} has no class {request.class_name!r}; "
+        raise UnknownClass(f"Model {info.id!r} has no class {class_name!r}; "
                            f"choose one of {', '.join(info.classes)}.")
+
+
+def submit_generate(services: Services, request: GenerateRequest) -> JobRecord:
+    settings = services.settings
+    info = generator_info(services, request.model)
+    if request.count > settings.max_count:
+        raise BadInput(f"count must be between 1 and {settings.max_count}; got {request.count}.")
+    check_class(info, request.class_name)
     params = {
         "model": info.id,
         "seed": request.seed if request.seed is not None else secrets.randbelow(MAX_SEED + 1),
@@ -161,27 +170,50 @@ def _looks_like_id(job_id: str) -> bool:
     return len(job_id) == 32 and all(c in "0123456789abcdef" for c in job_id)
 
 
+# Job kinds whose results include a looped animation (stored as the blob "animation").
+ANIMATED_KINDS = frozenset({"interpolate"})
+
+
 def job_view(record: JobRecord, base: str = "/api/v1/jobs") -> JobView:
     done = record.status == "succeeded"
-    images = [ImageView(index=im.index, seed=im.seed, class_name=im.class_name, label=im.label,
-                        url=f"{base}/{record.id}/result/{im.index}") for im in record.images] if done else []
+    images = [ImageView(index=im.index, seed=im.seed, class_name=im.class_name, label=im.label, t=im.t,
+                        variation_seed=im.variation_seed, url=f"{base}/{record.id}/result/{im.index}")
+              for im in record.images] if done else []
     return JobView(
         id=record.id, kind=record.kind, status=record.status, progress=record.progress,
         created_at=record.created_at, started_at=record.started_at, finished_at=record.finished_at,
         params=record.params, cache_hit=record.cache_hit, results=[im.url for im in images],
         grid_url=f"{base}/{record.id}/result" if done else None, images=images,
+        animation_url=f"{base}/{record.id}/animation" if done and record.kind in ANIMATED_KINDS else None,
         error=record.error.model_dump() if record.error else None,
         device=record.device, duration_ms=record.duration_ms,
     )
 
 
-def result_png(services: Services, job_id: str, index: int | None) -> tuple[bytes, str]:
-    """PNG bytes and a download file name for the grid (index None) or one image."""
+def _finished(services: Services, job_id: str) -> JobRecord:
     record = get_job(services, job_id)
     if record.status == "failed":
         raise NotReady(f"Job {job_id} failed: {record.error.message if record.error else 'unknown error'}")
     if record.status != "succeeded":
         raise NotReady(f"Job {job_id} is {record.status}; its result is not ready yet.")
+    return record
+
+
+def result_animation(services: Services, job_id: str) -> tuple[bytes, str]:
+    """The animated WebP of an interpolate job, and its download name."""
+    record = get_job(services, job_id)
+    if record.kind not in ANIMATED_KINDS:
+        raise NotFound(f"Job {job_id} is a {record.kind} job; only interpolate jobs have an animation.")
+    record = _finished(services, job_id)
+    data = services.store.get_blob(blob_key(record.cache_key, "animation"))
+    if data is None:
+        raise UnknownJob(f"The results of job {job_id} have expired.")
+    return data, _download_name(record, None).replace("-strip.png", ".webp")
+
+
+def result_png(services: Services, job_id: str, index: int | None) -> tuple[bytes, str]:
+    """PNG bytes and a download file name for the grid (index None) or one image."""
+    record = _finished(services, job_id)
     if index is not None and not 0 <= index < len(record.images):
         raise UnknownJob(f"Job {job_id} has {len(record.images)} images; there is no image {index}.")
     name = "grid" if index is None else str(index)
@@ -242,6 +274,14 @@ def _download_name(record: JobRecord, index: int | None) -> str:
     if record.kind == "restore":
         label = record.images[index].label if index is not None else "result"
         return f"{p['task']}-{p['image'][:8]}-{label}.png"
+    if record.kind == "interpolate":
+        stem = f"{p['model']}-s{p['from']['seed']}-to-s{p['to']['seed']}"
+        return f"{stem}-strip.png" if index is None else f"{stem}-{index:03d}.png"
+    if record.kind == "variations":
+        stem = f"{p['model']}-s{p['seed']}-var"
+        if index is None:
+            return f"{stem}-grid.png"
+        return f"{stem}-v{record.images[index].variation_seed}-{index:03d}.png"
     if index is None:
         return f"{p['model']}-s{p['seed']}-grid.png"
     return f"{p['model']}-s{record.images[index].seed}-{index:03d}.png"

@@ -1,4 +1,5 @@
-"""The `atelier` command: serve, worker, generate, train, data, benchmark, models."""
+"""The `atelier` command: serve, worker, generate, interpolate, variations, restore, train, data, benchmark,
+models."""
 
 from __future__ import annotations
 
@@ -70,6 +71,55 @@ def _generate(args: argparse.Namespace) -> int:
         path = args.out / f"{args.model}-{image.index:0{width}d}-s{image.seed}.png"
         path.write_bytes(image.png)
         print(path)
+    return 0
+
+
+def _seed_class(text: str) -> tuple[int, str | None]:
+    """`3:7` -> seed 3, class "7"; `3` -> seed 3, class from the seed."""
+    seed, _, cls = text.partition(":")
+    try:
+        return int(seed), (cls or None)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected SEED or SEED:CLASS, e.g. 3:7; got {text!r}") from None
+
+
+def _explore(args: argparse.Namespace) -> int:
+    """`atelier interpolate` and `atelier variations`: the job code run in this process, files written to --out."""
+    from atelier.errors import AtelierError
+    from atelier.settings import get_settings
+    from models.registry import Registry
+    from worker import explore
+    from worker.runtime import ModelCache
+
+    settings = get_settings()
+    try:
+        model = ModelCache(Registry(settings.model_dirs), device=args.device or settings.device).get(args.model)
+        if model.info.kind != "generator":
+            raise AtelierError(f"model {args.model!r} is a {model.info.kind} model, not a generator")
+        if args.command == "interpolate":
+            start, end = ({"seed": s, "class": explore.default_class(model, s, c)} for s, c in (args.start, args.end))
+            out = explore.interpolate(model, start=start, end=end, frames=args.frames, truncation=args.truncation,
+                                      ease=args.ease, pingpong=args.pingpong)
+            stem = f"{args.model}-s{start['seed']}-to-s{end['seed']}"
+            extras = {f"{stem}-strip.png": out.summary_png, f"{stem}.webp": out.animation}
+        else:
+            import secrets
+
+            vseed = args.variation_seed if args.variation_seed is not None else secrets.randbelow(2**32)
+            cls = explore.default_class(model, args.seed, args.class_name)
+            out = explore.variations(model, seed=args.seed, class_name=cls, count=args.count, strength=args.strength,
+                                     variation_seed=vseed, truncation=args.truncation)
+            stem = f"{args.model}-s{args.seed}-var"
+            extras = {f"{stem}-grid.png": out.summary_png} if args.count > 1 else {}
+    except AtelierError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 2
+    args.out.mkdir(parents=True, exist_ok=True)
+    width = max(3, len(str(len(out.images) - 1)))
+    files = {f"{stem}-{im.index:0{width}d}.png": im.png for im in out.images}
+    for name, data in {**files, **extras}.items():
+        (args.out / name).write_bytes(data)  # type: ignore[arg-type]
+        print(args.out / name)
     return 0
 
 
@@ -237,6 +287,38 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--device", help="cpu, cuda, cuda:1 (default: CUDA if present)")
     p.add_argument("--out", type=Path, required=True, help="output folder")
     p.set_defaults(func=_generate)
+
+    p = sub.add_parser("interpolate", help="frames between two seeds, a frame strip and an animated WebP",
+                       description="Interpolate between two images of one model in this process: spherical "
+                       "interpolation of the latents, classes blended in embedding space. Writes each frame "
+                       "(<model>-s<A>-to-s<B>-<index>.png, with the metadata that re-creates it), the frame strip "
+                       "(-strip.png) and a looped animated WebP (.webp).")
+    p.add_argument("--model", required=True, help="model id, see `atelier models`")
+    p.add_argument("--from", dest="start", type=_seed_class, required=True, metavar="SEED[:CLASS]",
+                   help="first frame, e.g. 3:7 (class from the seed when left out)")
+    p.add_argument("--to", dest="end", type=_seed_class, required=True, metavar="SEED[:CLASS]", help="last frame")
+    p.add_argument("--frames", type=int, default=16, help="frames including both ends (default 16)")
+    p.add_argument("--truncation", type=float, default=1.0, help="truncation psi in (0, 1] (default 1)")
+    p.add_argument("--ease", default="linear", choices=["linear", "smoothstep"], help="frame timing")
+    p.add_argument("--pingpong", action="store_true", help="the animation plays forwards then backwards")
+    p.add_argument("--device", help="cpu, cuda, cuda:1 (default: CUDA if present)")
+    p.add_argument("--out", type=Path, required=True, help="output folder")
+    p.set_defaults(func=_explore)
+
+    p = sub.add_parser("variations", help="small variations of one image",
+                       description="Variations of the image of --seed (and --class): each latent is the source's "
+                       "turned --strength of the way towards its own noise (slerp); variation i uses noise seed "
+                       "--variation-seed + i. Files: <model>-s<seed>-var-<index>.png, and a -grid.png.")
+    p.add_argument("--model", required=True, help="model id, see `atelier models`")
+    p.add_argument("--seed", type=int, required=True, help="seed of the source image")
+    p.add_argument("--class", dest="class_name", help="its class (default: from the seed, as `generate` does)")
+    p.add_argument("--count", type=int, default=8, help="number of variations (default 8)")
+    p.add_argument("--strength", type=float, default=0.3, help="0 = the source, 1 = unrelated (default 0.3)")
+    p.add_argument("--variation-seed", type=int, help="noise seed of the first variation (default random)")
+    p.add_argument("--truncation", type=float, default=1.0, help="truncation psi in (0, 1] (default 1)")
+    p.add_argument("--device", help="cpu, cuda, cuda:1 (default: CUDA if present)")
+    p.add_argument("--out", type=Path, required=True, help="output folder")
+    p.set_defaults(func=_explore)
 
     p = sub.add_parser("restore", help="repair photos locally: denoise, inpaint or auto",
                        description="Repair a photo or a folder of photos in this process. Outputs are PNGs named "

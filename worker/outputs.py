@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Protocol
 
 from worker.records import ImageInfo, JobRecord
@@ -15,6 +15,7 @@ class JobOutput:
     images: list[tuple[ImageInfo, bytes]]  # each result PNG with what the job record says of it
     primary: bytes  # what GET /result serves: the grid of a generate job, the repaired photo of a restore job
     device: str  # where the network ran: "cpu", "cuda:0"
+    extras: dict[str, bytes] = field(default_factory=dict)  # other named files, e.g. an interpolation's "animation"
 
 
 class JobHandler(Protocol):

@@ -27,6 +27,8 @@ class ImageInfo(BaseModel):
     seed: int | None = None  # generate: the seed this one image was drawn from (re-create it with count=1)
     class_name: str | None = Field(None, alias="class")  # generate: its class
     label: str | None = None  # restore: "result" or "mask" (the detected damage of an auto repair)
+    t: float | None = None  # interpolate: where this frame lies between the two ends, 0..1
+    variation_seed: int | None = None  # variations: the seed of the noise this image was turned towards
 
     model_config = {"populate_by_name": True}
 
@@ -38,7 +40,7 @@ class JobError(BaseModel):
 
 class JobRecord(BaseModel):
     id: str
-    kind: str  # "generate" (later: "restore", "train")
+    kind: str  # "generate", "interpolate", "variations", "restore"
     status: JobStatus = "queued"
     progress: float = 0.0  # 0..1
     created_at: datetime
@@ -72,5 +74,6 @@ def cache_key_for(kind: str, model_id: str, model_version: str, params: dict[str
 
 
 def blob_key(cache_key: str, name: str | int) -> str:
-    """Results are stored under the request's content address: `<cache_key>/<index>` and `<cache_key>/grid`."""
+    """Results are stored under the request's content address: `<cache_key>/<index>`, `<cache_key>/grid` and
+    extras such as `<cache_key>/animation`."""
     return f"{cache_key}/{name}"

@@ -10,6 +10,7 @@ import logging
 import time
 
 from atelier.errors import AtelierError
+from worker.explore import run_interpolate_job, run_variations_job
 from worker.generate import run_generate_job
 from worker.outputs import JobHandler
 from worker.records import FINISHED, ImageInfo, JobError, blob_key, utcnow
@@ -22,6 +23,8 @@ log = logging.getLogger(__name__)
 # job kind -> handler; each returns the PNGs to store and says where it ran
 HANDLERS: dict[str, JobHandler] = {
     "generate": run_generate_job,
+    "interpolate": run_interpolate_job,
+    "variations": run_variations_job,
     "restore": run_restore_job,
 }
 # A job that takes its worker down this many times is marked failed instead of being redelivered forever.
@@ -68,6 +71,8 @@ def run_job(job_id: str, *, store: Store, models: ModelCache) -> None:
         for info, png in out.images:
             store.put_blob(blob_key(record.cache_key, info.index), png)
         store.put_blob(blob_key(record.cache_key, "grid"), out.primary)
+        for name, data in out.extras.items():
+            store.put_blob(blob_key(record.cache_key, name), data)
         images = [info for info, _ in out.images]
         # The cache entry is written last: whoever sees it can rely on every blob being there.
         store.put_cache(record.cache_key, {"images": [im.model_dump(by_alias=True) for im in images]})

@@ -7,14 +7,32 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, File, Form, Response, UploadFile, status
 
 from app.deps import ServicesDep
-from app.schemas import ErrorResponse, GenerateRequest, JobCreated, JobView
-from app.services import (delete_job, get_job, job_input, job_view, result_png, submit_generate,
-                          submit_restore)
+from app.exploring import submit_interpolate, submit_variations
+from app.schemas import (
+    ErrorResponse,
+    GenerateRequest,
+    InterpolateRequest,
+    JobCreated,
+    JobView,
+    VariationsRequest,
+)
+from app.services import (
+    delete_job,
+    get_job,
+    job_input,
+    job_view,
+    result_animation,
+    result_png,
+    submit_generate,
+    submit_restore,
+)
+from worker.records import JobRecord
 
 router = APIRouter(prefix="/api/v1/jobs", tags=["jobs"])
 
 ERRORS = {code: {"model": ErrorResponse} for code in (404, 409, 413, 422, 503)}
 PNG = {200: {"content": {"image/png": {}}, "description": "The PNG, with its parameters in a text chunk"}}
+WEBP = {200: {"content": {"image/webp": {}}, "description": "Looped, lossless animated WebP of the frames"}}
 UPLOAD = {200: {"content": {t: {} for t in ("image/png", "image/jpeg", "image/webp", "image/tiff")},
                 "description": "The bytes exactly as uploaded, with their sniffed media type"}}
 
@@ -23,6 +41,27 @@ UPLOAD = {200: {"content": {t: {} for t in ("image/png", "image/jpeg", "image/we
 def create_generate_job(body: GenerateRequest, services: ServicesDep, response: Response) -> JobCreated:
     """Queue a generate job (or answer it from the result cache). Poll `status_url` until it finishes."""
     record = submit_generate(services, body)
+    url = f"/api/v1/jobs/{record.id}"
+    response.headers["Location"] = url
+    return JobCreated(id=record.id, status_url=url)
+
+
+@router.post("/interpolate", status_code=status.HTTP_202_ACCEPTED, response_model=JobCreated, responses=ERRORS)
+def create_interpolate_job(body: InterpolateRequest, services: ServicesDep, response: Response) -> JobCreated:
+    """Queue an interpolation between two images of one model: slerp of their latents, their classes blended in
+    embedding space. Results: the frames (each PNG says how to re-create it), the frame strip as `grid_url`, and a
+    looped animated WebP at `animation_url`. Either end may be an image of an earlier generate job."""
+    return _created(submit_interpolate(services, body), response)
+
+
+@router.post("/variations", status_code=status.HTTP_202_ACCEPTED, response_model=JobCreated, responses=ERRORS)
+def create_variations_job(body: VariationsRequest, services: ServicesDep, response: Response) -> JobCreated:
+    """Queue variations of one image (a seed, or an image of an earlier generate job): each latent is the
+    source's turned `strength` of the way towards its own seeded noise (slerp), in the source's class."""
+    return _created(submit_variations(services, body), response)
+
+
+def _created(record: JobRecord, response: Response) -> JobCreated:
     url = f"/api/v1/jobs/{record.id}"
     response.headers["Location"] = url
     return JobCreated(id=record.id, status_url=url)
@@ -88,6 +127,13 @@ def read_result_grid(job_id: str, services: ServicesDep, download: bool = False)
 def read_result_image(job_id: str, index: int, services: ServicesDep, download: bool = False) -> Response:
     data, filename = result_png(services, job_id, index)
     return _png_response(data, filename, download)
+
+
+@router.get("/{job_id}/animation", response_class=Response, responses={**WEBP, **ERRORS})
+def read_animation(job_id: str, services: ServicesDep, download: bool = False) -> Response:
+    """The looped animated WebP of an interpolate job (404 for other kinds of job)."""
+    data, filename = result_animation(services, job_id)
+    return _file_response(data, "image/webp", filename, download)
 
 
 @router.get("/{job_id}/input/image", response_class=Response, responses={**UPLOAD, **ERRORS})

@@ -50,6 +50,12 @@ def stage_channels(cfg: CDCGANConfig) -> list[int]:
     return [cfg.base_channels * min(2**k, MAX_CHANNEL_MULT) for k in range(levels, -1, -1)]
 
 
+def lookup(table: nn.Embedding, y: torch.Tensor) -> torch.Tensor:
+    """Class rows of an embedding table. y is (B,) long class indices, or (B, num_classes) float mixing weights:
+    a soft lookup, weights @ table, which is how interpolation blends two classes (one-hot weights give the row)."""
+    return y.to(table.weight.dtype) @ table.weight if y.is_floating_point() else table(y)  # (B, dim)
+
+
 class ConditionalBatchNorm(nn.Module):
     """BatchNorm whose scale and shift are looked up per class."""
 
@@ -63,7 +69,7 @@ class ConditionalBatchNorm(nn.Module):
 
     def forward(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         out = self.bn(x)  # (B, C, H, W)
-        return out * self.gain(y)[:, :, None, None] + self.bias(y)[:, :, None, None]
+        return out * lookup(self.gain, y)[:, :, None, None] + lookup(self.bias, y)[:, :, None, None]
 
 
 class Generator(nn.Module):
@@ -82,9 +88,10 @@ class Generator(nn.Module):
         self.to_image = nn.Conv2d(chans[-1], cfg.channels, 3, padding=1)
 
     def forward(self, z: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        """z: (B, latent_dim) float, y: (B,) long class indices -> (B, channels, S, S) in [-1, 1]."""
+        """z: (B, latent_dim) float, y: (B,) long class indices or (B, num_classes) float class mixing weights
+        (see `lookup`) -> (B, channels, S, S) in [-1, 1]."""
         s = self.stem_size
-        h = self.stem(torch.cat([z, self.embed(y)], dim=1))
+        h = self.stem(torch.cat([z, lookup(self.embed, y)], dim=1))
         h = F.relu(self.bn0(h.view(len(z), -1, s, s), y))  # (B, C0, s, s)
         for i in range(1, self.num_stages + 1):
             h = F.interpolate(h, scale_factor=2, mode="nearest")  # (B, C_{i-1}, 2H, 2W)

@@ -131,3 +131,30 @@ def test_models_preview_writes_the_grid_beside_the_weights_or_where_asked(tmp_pa
         result = atelier("models", "preview", model, env=env)
         assert result.returncode == 2 and words in result.stderr and "Traceback" not in result.stderr
     assert "usage:" in atelier("models", "preview", "--help", env=env).stdout
+
+
+def test_interpolate_and_variations_write_frames_strip_and_animation(tiny_models, tmp_path):
+    env = python_env(ATELIER_MODEL_DIRS=str(tiny_models))
+    out = tmp_path / "interp"
+    result = atelier("interpolate", "--model", "digits", "--from", "3:7", "--to", "11", "--frames", "4",
+                     "--out", str(out), env=env)
+    assert result.returncode == 0, result.stderr
+    names = sorted(f.name for f in out.iterdir())
+    assert names == [f"digits-s3-to-s11-{i:03d}.png" for i in range(4)] + ["digits-s3-to-s11-strip.png",
+                                                                           "digits-s3-to-s11.webp"]
+    meta = read_provenance((out / "digits-s3-to-s11-003.png").read_bytes())
+    assert meta["from"] == {"seed": 3, "class": "7"} and meta["to"]["seed"] == 11 and meta["t"] == 1.0
+    assert (out / "digits-s3-to-s11.webp").read_bytes()[8:12] == b"WEBP"
+
+    out = tmp_path / "var"
+    result = atelier("variations", "--model", "digits", "--seed", "3", "--class", "7", "--count", "3",
+                     "--strength", "0.3", "--variation-seed", "5", "--out", str(out), env=env)
+    assert result.returncode == 0, result.stderr
+    files = sorted(out.glob("digits-s3-var-0*.png"))
+    assert [read_provenance(f.read_bytes())["variation_seed"] for f in files] == [5, 6, 7]
+    assert (out / "digits-s3-var-grid.png").exists()
+
+    bad = atelier("interpolate", "--model", "digits", "--from", "3:x", "--to", "1", "--out", str(out), env=env)
+    assert bad.returncode == 2 and "no class 'x'" in bad.stderr and "Traceback" not in bad.stderr
+    bad = atelier("variations", "--model", "digits", "--seed", "1", "--strength", "2", "--out", str(out), env=env)
+    assert bad.returncode == 2 and "strength" in bad.stderr
