@@ -6,6 +6,7 @@
 
 import { API, ApiError, api, pollJob } from "./api.js";
 import { rememberJob } from "./history.js";
+import { imageActions, interpolateLabel, onPickChange } from "./explore.js";
 import { openLightbox } from "./lightbox.js";
 
 const DISPLAY_TARGET_PX = 112; // images are upscaled by a whole factor to about this width
@@ -430,7 +431,30 @@ function classOf(image) {
   return image.class === null || image.class === undefined ? null : String(image.class);
 }
 
-function imageFigure(image, scale, size, modelId, onOpen) {
+/** "Variations" and "Interpolate" under a tile; the second reads "Interpolate to here" once an end is picked. */
+function exploreButtons(job, image) {
+  const row = document.createElement("div");
+  row.className = "tile__explore";
+  imageActions(job, image).forEach((action, i) => {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = `tile__action${i === 1 ? " tile__action--interpolate" : ""}`;
+    button.textContent = action.label;
+    button.setAttribute("aria-label", `${action.label}: image ${image.index + 1} (seed ${image.seed})`);
+    // Asked again at click time: the pick state may have changed since the tile was drawn.
+    button.addEventListener("click", () => imageActions(job, image)[i].run());
+    row.append(button);
+  });
+  return row;
+}
+
+onPickChange(() => {
+  for (const button of document.querySelectorAll(".tile__action--interpolate")) {
+    button.textContent = interpolateLabel();
+  }
+});
+
+function imageFigure(image, scale, size, modelId, onOpen, job) {
   const figure = document.createElement("figure");
   figure.className = "tile";
 
@@ -481,6 +505,7 @@ function imageFigure(image, scale, size, modelId, onOpen) {
   caption.append(link);
 
   figure.append(frame, caption);
+  if (job) figure.append(exploreButtons(job, image));
   return figure;
 }
 
@@ -534,7 +559,7 @@ function showResults(job, request) {
   const open = (index, opener) => openLightbox(lightboxItems(job, modelId), {
     start: images.findIndex((im) => im.index === index), label: `${modelId}: large view`, returnFocus: opener,
   });
-  for (const image of images) grid.append(imageFigure(image, scale, size, modelId, open));
+  for (const image of images) grid.append(imageFigure(image, scale, size, modelId, open, job));
   els.gallery.replaceChildren(grid);
   els.gallery.classList.remove("gallery--stale");
 
@@ -576,6 +601,7 @@ function lightboxItems(job, modelId) {
       title: cls !== null ? `Seed ${image.seed} · class ${cls}` : `Seed ${image.seed}`,
       details: details.join(" · "),
       download: { href: withDownload(image.url), filename: imageFilename(modelId, image), label: "Download PNG" },
+      get actions() { return imageActions(job, image); }, // read when shown, so the pick state is current
     };
   });
 }

@@ -16,8 +16,10 @@ const THUMBS_SHOWN = 8; // result thumbnails on a generate card; the rest are co
 const UNFINISHED = new Set(["loading", "queued", "running", "unreachable"]);
 
 // The API's job kinds and the filter's names for them.
-const FILTER_OF = { generate: "generate", restore: "repair", repair: "repair" };
-const KIND_LABEL = { generate: "Generate", repair: "Repair" };
+// Interpolations and variations are generator work too: listed under "generate", labelled by their own kind.
+const FILTER_OF = { generate: "generate", interpolate: "generate", variations: "generate", restore: "repair",
+  repair: "repair" };
+const KIND_LABEL = { generate: "Generate", repair: "Repair", interpolate: "Interpolate", variations: "Variations" };
 const TASK_LABEL = { denoise: "Denoise", inpaint: "Inpaint", auto: "Auto repair" };
 
 const $ = (id) => document.getElementById(id);
@@ -121,6 +123,20 @@ function paramItems(card) {
     }
     if (p.task === "inpaint") items.push(["Mask", "painted"]);
     if (p.task === "auto") items.push(["Mask", p.mask ? "painted" : "detected"]);
+    return items;
+  }
+  const kindName = (card.job && card.job.kind) || card.entry.kind;
+  const end = (e) => (e && e.job ? `job image ${Number(e.index || 0) + 1}`
+    : e ? `seed ${e.seed}${e.class !== null && e.class !== undefined ? ` · ${e.class}` : ""}` : "?");
+  if (kindName === "interpolate") {
+    items.push(["From", end(p.from)], ["To", end(p.to)], ["Frames", String(p.frames ?? 16)]);
+    if (typeof p.truncation === "number") items.push(["Truncation", p.truncation.toFixed(2)]);
+    return items;
+  }
+  if (kindName === "variations") {
+    items.push(["Source", p.job ? end(p) : end({ seed: p.seed, class: p.class })]);
+    if (p.count !== undefined) items.push(["Count", String(p.count)]);
+    if (typeof p.strength === "number") items.push(["Strength", p.strength.toFixed(2)]);
     return items;
   }
   const hasClass = p.class !== null && p.class !== undefined && p.class !== "";
@@ -234,7 +250,8 @@ function generateThumbs(card) {
     const images = job.images || [];
     const shown = images.length > THUMBS_SHOWN ? THUMBS_SHOWN - 1 : images.length;
     const nodes = images.slice(0, shown).map((im) => thumb("job__thumb--image", {
-      src: im.url, alt: `Seed ${im.seed}${im.class !== null && im.class !== undefined ? `, class ${im.class}` : ""}`,
+      src: im.url, alt: typeof im.t === "number" ? `Frame at t = ${im.t.toFixed(2)}`
+        : `Seed ${im.seed}${im.class !== null && im.class !== undefined ? `, class ${im.class}` : ""}`,
     }));
     if (images.length > shown) {
       const more = el("span", "job__thumb job__thumb--more", `+${images.length - shown}`);
@@ -314,7 +331,17 @@ function lightboxItems(card) {
   }
   const images = job.images || [];
   const model = p.model || "image";
-  return images.map((image, i) => {
+  const animation = job.animation_url ? [{
+    src: job.animation_url, alt: "The interpolation, animated", title: "Animation",
+    details: `${model} · ${images.length} frames, looped`,
+    download: { href: withDownload(job.animation_url), label: "Download WebP" },
+  }] : [];
+  return animation.concat(images.map((image, i) => {
+    if (typeof image.t === "number") {
+      return { src: image.url, alt: `Frame ${i + 1}`, title: `Frame ${i + 1} · t = ${image.t.toFixed(3)}`,
+        details: `${model} · frame ${i + 1} of ${images.length}`,
+        download: { href: withDownload(image.url), label: "Download PNG" } };
+    }
     const cls = image.class === null || image.class === undefined ? null : String(image.class);
     const details = [model, `image ${i + 1} of ${images.length}`];
     if (typeof p.truncation === "number") details.push(`truncation ${p.truncation.toFixed(2)}`);
@@ -328,7 +355,7 @@ function lightboxItems(card) {
         label: "Download PNG",
       },
     };
-  });
+  }));
 }
 
 /** Opens the job's images large, on `start`; by default a repair opens on its result, one step from the photo. */
@@ -345,7 +372,8 @@ function openCard(card, opener, start = null) {
 function rerunHref(card) {
   if (kindOf(card) === "repair") return `/repair?from=${encodeURIComponent(card.entry.id)}`;
   const p = paramsOf(card);
-  if (!p.model) return null;
+  const kindName = (card.job && card.job.kind) || card.entry.kind;
+  if (!p.model || kindName === "interpolate" || kindName === "variations") return null; // no form for these yet
   const query = new URLSearchParams();
   query.set("model", String(p.model));
   if (p.class !== null && p.class !== undefined && p.class !== "") query.set("class", String(p.class));
@@ -415,7 +443,7 @@ function render(card) {
   node.dataset.status = status;
   node.dataset.kind = kind;
 
-  parts.kind.textContent = KIND_LABEL[kind] || "Job";
+  parts.kind.textContent = KIND_LABEL[(card.job && card.job.kind) || card.entry.kind] || KIND_LABEL[kind] || "Job";
   parts.title.textContent = titleOf(card);
   parts.stateText.textContent = stateText(card);
 

@@ -5,7 +5,8 @@
 // pixels; large photos are fitted to the window. Built with createElement and textContent only.
 //
 //   openLightbox(items, { start, label })
-//   item = { src, alt, title, details?, download?: { href, filename?, label? } }
+//   item = { src, alt, title, details?, download?: { href, filename?, label? }, actions?: [{ label, title?, run }] }
+//   (an action is a button in the bar; pressing it closes the view and calls run())
 
 const SVG = "http://www.w3.org/2000/svg";
 const ICONS = {
@@ -51,7 +52,8 @@ function build() {
   const close = el("button", "button button--icon lightbox__close", { type: "button", "aria-label": "Close",
     title: "Close (Esc)" });
   close.append(icon("close"));
-  bar.append(heading, counter, download, close);
+  const actions = el("div", "lightbox__actions");
+  bar.append(heading, counter, actions, download, close);
 
   const stage = el("div", "lightbox__stage");
   const prev = el("button", "lightbox__nav lightbox__nav--prev", { type: "button", "aria-label": "Previous image",
@@ -92,7 +94,7 @@ function build() {
   window.addEventListener("resize", () => {
     if (dialog.open) fit();
   });
-  return { dialog, title, details, counter, download, downloadLabel, close, prev, next, stage, img, broken };
+  return { dialog, title, details, counter, actions, download, downloadLabel, close, prev, next, stage, img, broken };
 }
 
 /** Whole-number enlargement for small images (square, crisp pixels); large ones are scaled down to fit. */
@@ -115,7 +117,7 @@ function show(index) {
   const n = state.items.length;
   state.index = ((index % n) + n) % n;
   const item = state.items[state.index];
-  const { title, details, counter, download, downloadLabel, prev, next, stage, img, broken } = view;
+  const { title, details, counter, actions, download, downloadLabel, prev, next, stage, img, broken } = view;
 
   title.textContent = item.title || "";
   details.textContent = item.details || "";
@@ -123,6 +125,18 @@ function show(index) {
   counter.textContent = n > 1 ? `${state.index + 1} / ${n}` : "";
   counter.hidden = n <= 1;
   prev.hidden = next.hidden = n <= 1;
+
+  actions.replaceChildren(...(item.actions || []).map((action) => {
+    const button = el("button", "button button--secondary lightbox__action", { type: "button" });
+    button.textContent = action.label;
+    if (action.title) button.title = action.title;
+    button.addEventListener("click", () => {
+      view.dialog.close();
+      action.run();
+    });
+    return button;
+  }));
+  actions.hidden = !(item.actions || []).length;
 
   if (item.download) {
     download.href = item.download.href;
