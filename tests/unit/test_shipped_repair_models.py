@@ -1,0 +1,70 @@
+"""The shipped repair weights (models/weights/{denoise,inpaint,detect}) load strictly and really repair.
+
+Not a benchmark (that is `atelier benchmark restore` on held-out photos, docs/BENCHMARKS.md): a guard that the
+committed checkpoints are the trained ones and still work through models/restore.py, on a photo that ships with
+scikit-image (a training photo, so the margins asked for here are modest).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from models import degrade, restore
+from models.checkpoint import load_network
+from models.quality import psnr
+from models.registry import read_manifest
+from models.training.restore import to_tensor
+
+WEIGHTS = Path(__file__).resolve().parents[2] / "models" / "weights"
+
+
+def shipped(model_id: str):
+    path = WEIGHTS / f"{model_id}.json"
+    if not path.is_file():
+        pytest.skip(f"{model_id} weights are not shipped yet")
+    return load_network(read_manifest(path))
+
+
+@pytest.fixture(scope="module")
+def photo() -> np.ndarray:
+    from skimage import data
+
+    return np.ascontiguousarray(data.astronaut()[96:352, 128:384]).astype(np.float32) / 255.0  # 256x256 RGB
+
+
+def db(a: np.ndarray, b: np.ndarray, mask: np.ndarray | None = None) -> float:
+    m = None if mask is None else to_tensor(mask[None].astype(np.float32))
+    return float(psnr(to_tensor(a[None]), to_tensor(b[None]), m).item())
+
+
+def test_denoiser_removes_gaussian_noise_blind_and_known(photo) -> None:
+    net = shipped("denoise")
+    noisy = degrade.gaussian_noise(photo, 25, np.random.default_rng(0))
+    before = db(noisy, photo)
+    blind = restore.denoise(net, noisy, sigma=None)
+    known = restore.denoise(net, noisy, sigma=25)
+    assert db(blind, photo) > before + 6, (before, db(blind, photo))
+    assert db(known, photo) > before + 6, (before, db(known, photo))
+
+
+def test_inpainter_fills_a_hole_better_than_its_mean_colour_and_keeps_the_rest(photo) -> None:
+    net = shipped("inpaint")
+    mask = degrade.random_inpaint_mask(256, 256, np.random.default_rng(1), "thick").astype(bool)
+    holed = np.where(mask[..., None], 1.0, photo).astype(np.float32)
+    out = restore.inpaint(net, holed, mask)
+    assert np.array_equal(out[~mask], photo[~mask])  # outside the hole: untouched
+    mean_fill = np.where(mask[..., None], photo[~mask].mean(axis=0), photo).astype(np.float32)
+    assert db(out, photo, mask) > db(mean_fill, photo, mask) + 3
+
+
+def test_detector_finds_drawn_damage(photo) -> None:
+    net = shipped("detect")
+    damaged, truth = degrade.old_photo_damage(photo, np.random.default_rng(2), grain=False, compress=False)
+    found = restore.detect(net, damaged)
+    truth = truth > 0
+    recall = (found & truth).sum() / truth.sum()
+    false_alarms = (found & ~truth).sum() / (~truth).sum()
+    assert recall > 0.3 and false_alarms < 0.1, (recall, false_alarms)
