@@ -147,7 +147,7 @@ def _enqueue_or_answer_from_cache(services: Services, record: JobRecord) -> JobR
         log.info("job %s kind=%s answered from cache", record.id, record.kind)
         return record
     if services.queue.depth() >= services.settings.max_queued_jobs:
-        raise QueueUnavailable("Too many jobs are waiting; try again shortly.")
+        raise QueueUnavailable("Too many jobs are waiting.")
     services.store.create_job(record)
     try:
         services.queue.submit(record.id)

@@ -65,4 +65,4 @@ class NotReady(AtelierError):
 class QueueUnavailable(AtelierError):
     code = "queue_unavailable"
     http_status = 503
-    retry_after_seconds = 5
+    retry_after_seconds = 5  # sent as Retry-After; the messages leave "when" to it (the studio says "try again in 5 s")

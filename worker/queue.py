@@ -87,13 +87,13 @@ class CeleryQueue:
             self._app.send_task(self._task_name, args=[job_id], queue=self._queue)
         except Exception as exc:  # kombu raises several connection error types
             log.warning("could not publish job %s: %s", job_id, exc)
-            raise QueueUnavailable("The job queue is unreachable; try again shortly.") from exc
+            raise QueueUnavailable("The job queue is unreachable.") from exc
 
     def depth(self) -> int:
         try:
             return int(self._redis.llen(self._queue))
         except Exception as exc:
-            raise QueueUnavailable("The job queue is unreachable; try again shortly.") from exc
+            raise QueueUnavailable("The job queue is unreachable.") from exc
 
     def ready(self) -> bool:
         try:

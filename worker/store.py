@@ -57,7 +57,7 @@ def _redis_down_is_503(method: Callable[..., T]) -> Callable[..., T]:
         try:
             return method(*args, **kwargs)
         except redis.ConnectionError as exc:
-            raise QueueUnavailable("The job store (Redis) is unreachable; try again shortly.") from exc
+            raise QueueUnavailable("The job store (Redis) is unreachable.") from exc
 
     return wrapper
 

@@ -76,12 +76,14 @@ def browser_models(tmp_path_factory) -> list[Path]:
 
 
 @contextmanager
-def running_server(model_dirs: list[Path], workdir: Path) -> Iterator[Server]:
-    """`atelier serve` on a free port, in embedded mode, with its job storage under `workdir`."""
+def running_server(model_dirs: list[Path], workdir: Path, **settings: str) -> Iterator[Server]:
+    """`atelier serve` on a free port, in embedded mode unless `settings` (extra ATELIER_* variables) say
+    otherwise, with its job storage under `workdir`."""
     port = free_port()
     env = python_env(ATELIER_DATA_DIR=str(workdir / "data"),
                      ATELIER_MODEL_DIRS=":".join(str(p) for p in model_dirs))
-    env.pop("ATELIER_REDIS_URL", None)  # python_env already drops ATELIER_*; embedded mode is the point
+    env.pop("ATELIER_REDIS_URL", None)  # python_env already drops ATELIER_*; embedded mode is the default
+    env.update(settings)
     log_path = workdir / "server.log"
     with open(log_path, "wb") as log:  # the child keeps its own copy of the descriptor
         proc = subprocess.Popen(
