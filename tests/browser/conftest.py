@@ -145,10 +145,10 @@ def browser():
             chromium.close()
 
 
-@pytest.fixture
-def page(browser, server):
-    """A fresh laptop-sized tab; fails the test on any uncaught script error."""
-    context = browser.new_context(viewport={"width": 1366, "height": 900}, base_url=server.url,
+@contextmanager
+def laptop_tab(browser, srv: Server):
+    """A fresh laptop-sized tab on `srv`; fails the test on any uncaught script error."""
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, base_url=srv.url,
                                   accept_downloads=True)
     context.set_default_timeout(20_000)
     tab = context.new_page()
@@ -159,6 +159,12 @@ def page(browser, server):
     finally:
         context.close()
     assert not script_errors, f"uncaught errors in the page: {script_errors}"
+
+
+@pytest.fixture
+def page(browser, server):
+    with laptop_tab(browser, server) as tab:
+        yield tab
 
 
 @pytest.fixture(scope="session")

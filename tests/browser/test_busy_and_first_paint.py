@@ -13,7 +13,7 @@ from typing import Iterator
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import Server, running_server
+from tests.browser.conftest import Server, laptop_tab, running_server
 from tests.browser.test_repair_page import choose_task, load_photo, make_photo, open_repair, stroke
 from tests.conftest import free_port
 
@@ -30,16 +30,8 @@ def busy_server(browser_models, tmp_path_factory) -> Iterator[Server]:
 
 @pytest.fixture
 def busy_page(browser, busy_server) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1366, "height": 900}, base_url=busy_server.url)
-    context.set_default_timeout(20_000)
-    tab = context.new_page()
-    errors: list[str] = []
-    tab.on("pageerror", lambda exc: errors.append(str(exc)))
-    try:
+    with laptop_tab(browser, busy_server) as tab:
         yield tab
-    finally:
-        context.close()
-    assert not errors, errors
 
 
 def test_generate_says_the_queue_is_unavailable_and_when_to_retry(busy_page: Page, screenshots: Path) -> None:
