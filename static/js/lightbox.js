@@ -195,7 +195,11 @@ function onClose() {
   document.documentElement.classList.remove("has-lightbox");
   const target = state.returnFocus;
   state = { items: [], index: 0, returnFocus: null };
-  if (target && target.isConnected) target.focus({ preventScroll: true });
+  // "close" arrives as a queued event, after Chromium has already put focus back on the opener and perhaps after
+  // the person has tabbed on: only take focus back if it is nowhere useful (on the page body or the closed view).
+  const active = document.activeElement;
+  const lost = !active || active === document.body || view.dialog.contains(active);
+  if (target && target.isConnected && lost) target.focus({ preventScroll: true });
 }
 
 /** Opens the large view on `items[start]`. Focus returns to the element that had it (or `returnFocus`). */
