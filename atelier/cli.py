@@ -254,6 +254,13 @@ def _run_module(args: argparse.Namespace, rest: list[str]) -> int:
                        argv=[*args.leading, *rest])
 
 
+def _add_sampling_options(p: argparse.ArgumentParser) -> None:
+    """What generate, interpolate and variations share: truncation, device and the output folder."""
+    p.add_argument("--truncation", type=float, default=1.0, help="truncation psi in (0, 1] (default 1)")
+    p.add_argument("--device", help="cpu, cuda, cuda:1 (default: CUDA if present)")
+    p.add_argument("--out", type=Path, required=True, help="output folder")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="atelier", description="Atelier: generate images with our GANs and "
                                      "repair photos. Settings come from ATELIER_* environment variables.")
@@ -283,9 +290,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, help="seed of the first image (image i uses seed+i); default random")
     p.add_argument("--count", type=int, default=1, help="number of images (default 1)")
     p.add_argument("--class", dest="class_name", help="class to draw, e.g. 7 (default: from each seed)")
-    p.add_argument("--truncation", type=float, default=1.0, help="truncation psi in (0, 1] (default 1)")
-    p.add_argument("--device", help="cpu, cuda, cuda:1 (default: CUDA if present)")
-    p.add_argument("--out", type=Path, required=True, help="output folder")
+    _add_sampling_options(p)
     p.set_defaults(func=_generate)
 
     p = sub.add_parser("interpolate", help="frames between two seeds, a frame strip and an animated WebP",
@@ -298,11 +303,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="first frame, e.g. 3:7 (class from the seed when left out)")
     p.add_argument("--to", dest="end", type=_seed_class, required=True, metavar="SEED[:CLASS]", help="last frame")
     p.add_argument("--frames", type=int, default=16, help="frames including both ends (default 16)")
-    p.add_argument("--truncation", type=float, default=1.0, help="truncation psi in (0, 1] (default 1)")
     p.add_argument("--ease", default="linear", choices=["linear", "smoothstep"], help="frame timing")
     p.add_argument("--pingpong", action="store_true", help="the animation plays forwards then backwards")
-    p.add_argument("--device", help="cpu, cuda, cuda:1 (default: CUDA if present)")
-    p.add_argument("--out", type=Path, required=True, help="output folder")
+    _add_sampling_options(p)
     p.set_defaults(func=_explore)
 
     p = sub.add_parser("variations", help="small variations of one image",
@@ -315,9 +318,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--count", type=int, default=8, help="number of variations (default 8)")
     p.add_argument("--strength", type=float, default=0.3, help="0 = the source, 1 = unrelated (default 0.3)")
     p.add_argument("--variation-seed", type=int, help="noise seed of the first variation (default random)")
-    p.add_argument("--truncation", type=float, default=1.0, help="truncation psi in (0, 1] (default 1)")
-    p.add_argument("--device", help="cpu, cuda, cuda:1 (default: CUDA if present)")
-    p.add_argument("--out", type=Path, required=True, help="output folder")
+    _add_sampling_options(p)
     p.set_defaults(func=_explore)
 
     p = sub.add_parser("restore", help="repair photos locally: denoise, inpaint or auto",

@@ -45,6 +45,17 @@ def open_run(run_dir: Path, args: argparse.Namespace, make_trainer: Callable[[],
     return trainer
 
 
+def add_export_arguments(parser: argparse.ArgumentParser, *, network: str, version: str, default_id: str,
+                         default_card: str) -> None:
+    """The --export group every trainer offers: where the EMA network goes and what its manifest says."""
+    e = parser.add_argument_group("export")
+    e.add_argument("--export", type=Path, default=None, help=f"write the EMA {network} to this weights folder")
+    e.add_argument("--model-id", default=None, help=f"kebab-case id of the exported model (default: {default_id})")
+    e.add_argument("--version", default=version, help="version of the exported weights")
+    e.add_argument("--description", default=None, help="one line shown by the API")
+    e.add_argument("--card", default=None, help=f"model card path, relative to the repo (default: {default_card})")
+
+
 @torch.no_grad()
 def update_ema(ema: nn.Module, net: nn.Module, step: int, decay: float) -> None:
     """EMA of the parameters (ramped up: early on it follows the network closely); buffers such as batch-norm

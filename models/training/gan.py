@@ -52,7 +52,7 @@ from models.networks.cdcgan import CDCGANConfig, Discriminator, Generator
 from models.networks.mlp_gan import MLPDiscriminator, MLPGANConfig, MLPGenerator
 from models.preview import write_preview
 from models.registry import read_manifest
-from models.training.common import open_run, update_ema
+from models.training.common import add_export_arguments, open_run, update_ema
 from models.training.diffaugment import diff_augment, parse_policy
 from models.training.snapshots import (optimizer_from_flat, optimizer_to_flat, save_snapshot,
                                        sub_state)
@@ -147,12 +147,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                    help="cdcgan channels at full resolution (x2 per halving, at most x8; default: preset)")
     g.add_argument("--embed-dim", type=int, default=None, help="cdcgan class-embedding size (default: preset)")
     g.add_argument("--hidden", type=int, default=128, help="mlp first hidden width")
-    e = parser.add_argument_group("export")
-    e.add_argument("--export", type=Path, default=None, help="write the EMA generator to this weights folder")
-    e.add_argument("--model-id", default=None, help="kebab-case id of the exported model (default: preset)")
-    e.add_argument("--version", default="1.0.0", help="version of the exported weights")
-    e.add_argument("--description", default=None, help="one line shown by the API")
-    e.add_argument("--card", default=None, help="model card path, relative to the repo (default: preset)")
+    add_export_arguments(parser, network="generator", version="1.0.0", default_id="preset", default_card="preset")
 
 
 def apply_defaults(args: argparse.Namespace) -> argparse.Namespace:

@@ -53,7 +53,7 @@ from models.networks.restore_unet import TASKS, RestoreUNetConfig, build, macs_p
 from models.registry import read_manifest
 from models.photos import DEFAULT_PHOTO_DIR, load_folder, load_split
 from models.quality import mask_scores, psnr, ssim
-from models.training.common import open_run, update_ema
+from models.training.common import add_export_arguments, open_run, update_ema
 from models.training.snapshots import optimizer_from_flat, optimizer_to_flat, save_snapshot, sub_state
 
 log = logging.getLogger(__name__)
@@ -124,12 +124,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     t.add_argument("--adv-weight", type=float, default=0.0, help="inpaint: hinge-GAN weight (0 = no discriminator)")
     t.add_argument("--pos-weight", type=float, default=3.0, help="detect: BCE weight of damaged pixels")
     t.add_argument("--dice-weight", type=float, default=1.0, help="detect: weight of the Dice loss")
-    e = parser.add_argument_group("export")
-    e.add_argument("--export", type=Path, default=None, help="write the EMA network to this weights folder")
-    e.add_argument("--model-id", default=None, help="kebab-case id of the exported model (default: the task)")
-    e.add_argument("--version", default="0.1.0", help="version of the exported weights")
-    e.add_argument("--description", default=None, help="one line shown by the API")
-    e.add_argument("--card", default=None, help="model card path, relative to the repo (default docs/models/<id>.md)")
+    add_export_arguments(parser, network="network", version="0.1.0", default_id="the task",
+                         default_card="docs/models/<id>.md")
 
 
 def build_config(args: argparse.Namespace) -> RestoreUNetConfig:
