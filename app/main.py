@@ -11,7 +11,7 @@ from fastapi.staticfiles import StaticFiles
 
 import atelier
 from app import pages
-from app.api import health, jobs, models, previews
+from app.api import health, jobs, models, previews, training
 from app.errors import install_error_handlers
 from app.limits import BodySizeLimit
 from app.services import Services
@@ -36,8 +36,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="Atelier", version=atelier.__version__, lifespan=lifespan,
                   description="Generate images with our own GANs and repair photos, as asynchronous jobs.")
     install_error_handlers(app)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_upload_bytes)
+    # A training zip may be larger than a photo: its route has its own limit (the form fields add a little).
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_upload_bytes,
+                       per_path={"/api/v1/jobs/train": settings.train_max_zip_bytes + 64 * 1024})
     app.include_router(jobs.router)
+    app.include_router(training.router)
     app.include_router(models.router)
     app.include_router(previews.router)
     app.include_router(health.router)

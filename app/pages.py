@@ -15,7 +15,7 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/", response_class=HTMLResponse)
 def generate_page(request: Request, services: ServicesDep) -> HTMLResponse:
-    generators = [m.public() for m in services.registry.all() if m.kind == "generator"]
+    generators = [m.public() for m in services.refresh_models().all() if m.kind == "generator"]
     default = "digits" if any(m["id"] == "digits" for m in generators) else (generators[0]["id"] if generators else None)
     return templates.TemplateResponse(request, "generate.html", {
         "models": generators,
@@ -39,6 +39,17 @@ def jobs_page(request: Request, services: ServicesDep) -> HTMLResponse:
     # The list itself comes from this browser's history (static/js/history.js) and GET /api/v1/jobs/{id}.
     return templates.TemplateResponse(request, "jobs.html", {
         "kept_for": _duration_words(services.settings.result_ttl_seconds),
+    })
+
+
+@router.get("/train", response_class=HTMLResponse)
+def train_page(request: Request, services: ServicesDep) -> HTMLResponse:
+    s = services.settings
+    return templates.TemplateResponse(request, "train.html", {
+        "limits": {"max_zip_bytes": s.train_max_zip_bytes, "min_images": s.train_min_images,
+                   "max_images": s.train_max_images, "max_steps": s.train_max_steps,
+                   "default_steps": s.train_default_steps},
+        "kept_for": _duration_words(s.result_ttl_seconds),
     })
 
 

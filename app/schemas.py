@@ -92,10 +92,26 @@ class ImageView(BaseModel):
     url: str
 
 
+class TrainView(BaseModel):
+    """What a train job reports while it runs, and which model it registered."""
+
+    phase: Literal["preparing", "training", "exporting", "done"]
+    step: int = Field(description="Optimiser steps done")
+    total_steps: int
+    losses: dict[str, float] = Field(description="Latest losses: d_loss, g_loss, d_real, d_fake")
+    steps_per_second: float | None
+    eta_seconds: float | None = Field(description="Time left at the current speed, in seconds")
+    sample_step: int | None = Field(description="Step of the latest sample grid; null before the first")
+    samples_url: str | None = Field(None, description="URL of the latest sample grid PNG")
+    checkpoint_step: int | None = Field(description="Step of the latest resumable checkpoint")
+    resumed_from: int | None = Field(description="Step this run resumed from after a worker stopped; null if none")
+    model_id: str | None = Field(description="The model registered on success (use it with generate)")
+
+
 class JobView(BaseModel):
     id: str
     kind: str
-    status: Literal["queued", "running", "succeeded", "failed"]
+    status: Literal["queued", "running", "succeeded", "failed", "cancelled"]
     progress: float
     created_at: datetime
     started_at: datetime | None
@@ -109,6 +125,8 @@ class JobView(BaseModel):
     error: ErrorBody | None
     device: str | None = None
     duration_ms: int | None = None
+    cancel_requested: bool = Field(False, description="A cancel was asked for; the job stops at its next step")
+    train: TrainView | None = Field(None, description="train jobs: progress, losses, time left, the new model")
 
 
 class ModelView(BaseModel):
@@ -121,6 +139,8 @@ class ModelView(BaseModel):
     channels: int
     metrics: dict[str, Any]
     card: str | None
+    origin: str | None = Field(None, description="Where a model not shipped with Atelier came from, e.g. "
+                               "\"trained from your images\"")
     preview_url: str | None = Field(None, description="URL of the model's sample grid PNG (fixed seeds, one row "
                                     "per class), keyed by version; null when it has none")
 

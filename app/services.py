@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.schemas import GenerateRequest, ImageView, JobView
+from app.schemas import GenerateRequest, ImageView, JobView, TrainView
 from atelier.errors import (BadInput, NotFound, NotReady, QueueUnavailable, UnknownClass, UnknownJob,
                             UnknownModel)
 from atelier.settings import Settings
@@ -24,6 +24,7 @@ from worker.runtime import ModelCache
 from worker.photo_io import decode_mask, preview_png, probe_photo
 from worker.restore import TASK_MODELS, input_key
 from worker.store import DiskStore, RedisStore, Store, cached_result
+from worker.user_models import UserModelSpace, open_registry, open_user_models, refresh
 
 log = logging.getLogger(__name__)
 
@@ -37,10 +38,12 @@ class Services:
     registry: Registry
     store: Store
     queue: JobQueue
+    user_models: UserModelSpace | None = None  # where train jobs publish (worker/user_models.py)
 
     @classmethod
     def start(cls, settings: Settings) -> "Services":
-        registry = Registry(settings.model_dirs)
+        user_models = open_user_models(settings)
+        registry = open_registry(settings, user_models)
         store: Store
         queue: JobQueue
         if settings.redis_url:
@@ -49,18 +52,25 @@ class Services:
         else:
             disk = DiskStore(Path(settings.data_dir), ttl_seconds=settings.result_ttl_seconds)
             disk.purge_expired()
-            embedded = EmbeddedQueue(disk, ModelCache(registry, device=settings.device),
-                                     workers=settings.embedded_workers)
+            models = ModelCache(registry, device=settings.device, refresh=lambda: refresh(registry, user_models),
+                                user_models=user_models)
+            embedded = EmbeddedQueue(disk, models, workers=settings.embedded_workers)
             embedded.recover()
             store, queue = disk, embedded
-        return cls(settings=settings, registry=registry, store=store, queue=queue)
+        return cls(settings=settings, registry=registry, store=store, queue=queue, user_models=user_models)
+
+    def refresh_models(self) -> Registry:
+        """The registry, re-read first if a model was trained and published since the last look (cheap otherwise:
+        one directory stat, or one Redis GET)."""
+        refresh(self.registry, self.user_models)
+        return self.registry
 
     def close(self) -> None:
         self.queue.close()
 
 
 def generator_info(services: Services, model_id: str) -> ModelInfo:
-    info = services.registry.get(model_id)
+    info = services.registry.get(model_id) or services.refresh_models().get(model_id)
     if info is None or info.kind != "generator":
         known = [m.id for m in services.registry.all() if m.kind == "generator"]
         raise UnknownModel(f"Unknown model {model_id!r}. Available generators: {', '.join(known) or 'none'}.")
@@ -186,14 +196,25 @@ def job_view(record: JobRecord, base: str = "/api/v1/jobs") -> JobView:
         grid_url=f"{base}/{record.id}/result" if done else None, images=images,
         animation_url=f"{base}/{record.id}/animation" if done and record.kind in ANIMATED_KINDS else None,
         error=record.error.model_dump() if record.error else None,
-        device=record.device, duration_ms=record.duration_ms,
+        device=record.device, duration_ms=record.duration_ms, cancel_requested=record.cancel_requested,
+        train=_train_view(record, base) if record.train is not None else None,
     )
+
+
+def _train_view(record: JobRecord, base: str) -> TrainView:
+    t = record.train
+    assert t is not None
+    # ?step= makes each new grid a new URL, so the browser never shows a cached older one
+    samples = f"{base}/{record.id}/samples/latest?step={t.sample_step}" if t.sample_step is not None else None
+    return TrainView(**t.model_dump(), samples_url=samples)
 
 
 def _finished(services: Services, job_id: str) -> JobRecord:
     record = get_job(services, job_id)
     if record.status == "failed":
         raise NotReady(f"Job {job_id} failed: {record.error.message if record.error else 'unknown error'}")
+    if record.status == "cancelled":
+        raise NotReady(f"Job {job_id} was cancelled; it has no result.")
     if record.status != "succeeded":
         raise NotReady(f"Job {job_id} is {record.status}; its result is not ready yet.")
     return record
@@ -221,6 +242,26 @@ def result_png(services: Services, job_id: str, index: int | None) -> tuple[byte
     if data is None:
         raise UnknownJob(f"The results of job {job_id} have expired.")
     return data, _download_name(record, index)
+
+
+def cancel_job(services: Services, job_id: str) -> JobRecord:
+    """Ask a queued or running job to stop. A queued job is cancelled at once (a worker that picks its message up
+    skips it); a running one stops at its next progress report (a training job: within a step or two). Cancelling
+    a job that already finished is refused with 409, except repeating a cancel, which answers the same."""
+    record = get_job(services, job_id)
+    if record.status == "cancelled":
+        return record
+    if record.status in FINISHED:
+        raise NotReady(f"Job {job_id} already {record.status}; only a queued or running job can be cancelled.")
+    # The flag is always set, so a worker that started the job in the meantime still sees it; only a job still
+    # queued is marked cancelled here.
+    fields: dict = {"cancel_requested": True}
+    if record.status == "queued":
+        fields |= {"status": "cancelled", "finished_at": utcnow()}
+    record = services.store.update_job(job_id, **fields)
+    log.info("job %s kind=%s cancel requested (was %s)", job_id, record.kind, "queued" if "status" in fields
+             else "running")
+    return record
 
 
 def delete_job(services: Services, job_id: str) -> None:
@@ -274,6 +315,11 @@ def _download_name(record: JobRecord, index: int | None) -> str:
     if record.kind == "restore":
         label = record.images[index].label if index is not None else "result"
         return f"{p['task']}-{p['image'][:8]}-{label}.png"
+    if record.kind == "train":  # its one result is the new model's preview grid
+        return f"{(record.train.model_id if record.train else None) or p['model_id']}-preview.png"
+    if record.kind == "upscale":  # image 0 (and the grid) is ours, image 1 the bicubic comparison
+        label = record.images[index].label if index is not None else p["method"]
+        return f"upscale-{p['image'][:8]}-x{p['scale']}-{label}.png"
     if record.kind == "interpolate":
         stem = f"{p['model']}-s{p['from']['seed']}-to-s{p['to']['seed']}"
         return f"{stem}-strip.png" if index is None else f"{stem}-{index:03d}.png"

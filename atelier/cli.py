@@ -1,5 +1,5 @@
-"""The `atelier` command: serve, worker, generate, interpolate, variations, restore, train, data, benchmark,
-models."""
+"""The `atelier` command: serve, worker, generate, interpolate, variations, restore, upscale, train, data,
+benchmark, models."""
 
 from __future__ import annotations
 
@@ -9,6 +9,13 @@ import sys
 from pathlib import Path
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def _registry(settings):  # noqa: ANN001, ANN202 — atelier.settings.Settings -> models.registry.Registry
+    """The shipped models and those trained from your images (worker/user_models.py), as the server sees them."""
+    from worker.user_models import open_registry, open_user_models
+
+    return open_registry(settings, open_user_models(settings))
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -48,7 +55,6 @@ def _worker(args: argparse.Namespace) -> int:
 def _generate(args: argparse.Namespace) -> int:
     from atelier.errors import AtelierError
     from atelier.settings import get_settings
-    from models.registry import Registry
     from worker.generate import generate_images
     from worker.runtime import ModelCache
 
@@ -59,7 +65,7 @@ def _generate(args: argparse.Namespace) -> int:
 
         seed = secrets.randbelow(2**32)
     try:
-        model = ModelCache(Registry(settings.model_dirs), device=args.device or settings.device).get(args.model)
+        model = ModelCache(_registry(settings), device=args.device or settings.device).get(args.model)
         out = generate_images(model, seed=seed, count=args.count, class_name=args.class_name,
                               truncation=args.truncation)
     except AtelierError as exc:
@@ -87,13 +93,12 @@ def _explore(args: argparse.Namespace) -> int:
     """`atelier interpolate` and `atelier variations`: the job code run in this process, files written to --out."""
     from atelier.errors import AtelierError
     from atelier.settings import get_settings
-    from models.registry import Registry
     from worker import explore
     from worker.runtime import ModelCache
 
     settings = get_settings()
     try:
-        model = ModelCache(Registry(settings.model_dirs), device=args.device or settings.device).get(args.model)
+        model = ModelCache(_registry(settings), device=args.device or settings.device).get(args.model)
         if model.info.kind != "generator":
             raise AtelierError(f"model {args.model!r} is a {model.info.kind} model, not a generator")
         if args.command == "interpolate":
@@ -185,6 +190,54 @@ def _restore(args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
+def _upscale(args: argparse.Namespace) -> int:
+    """Files or folders in, upscaled PNGs out (source's bit depth, alpha, ICC profile and metadata kept)."""
+    import hashlib
+
+    from tqdm import tqdm
+
+    from atelier.errors import AtelierError
+    from atelier.settings import get_settings
+    from worker.photo_io import decode_photo
+    from worker.upscale import check_scale, encode_upscaled, provenance_for, source_provenance, upscale_photo
+
+    settings = get_settings()
+    src, dst = args.input, args.output
+    if src.is_dir():
+        inputs = sorted(p for p in src.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+        if not inputs:
+            print(f"error: no images ({', '.join(sorted(IMAGE_SUFFIXES))}) in {src}", file=sys.stderr)
+            return 2
+        dst.mkdir(parents=True, exist_ok=True)
+        outputs = [dst / f"{p.stem}.png" for p in inputs]
+    elif src.is_file():
+        inputs, outputs = [src], [dst / f"{src.stem}.png" if dst.is_dir() else dst]
+    else:
+        print(f"error: {src} does not exist", file=sys.stderr)
+        return 2
+    failures = 0
+    bar = tqdm(list(zip(inputs, outputs)), desc=f"x{args.scale}", unit="image", disable=len(inputs) == 1)
+    for path, out in bar:
+        try:
+            data = path.read_bytes()
+            photo = decode_photo(data, max_pixels=settings.max_pixels)
+            check_scale(args.scale, photo.size, max_pixels=settings.max_pixels)
+            big = upscale_photo(photo, args.scale, args.method)
+            prov = provenance_for(args.method, args.scale, width=big.size[0], height=big.size[1],
+                                  image_sha256=hashlib.sha256(data).hexdigest(), source=source_provenance(data))
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_bytes(encode_upscaled(big, prov))
+            if len(inputs) > 1:
+                bar.write(str(out))  # keeps the progress bar intact
+            else:
+                print(out)
+        except (AtelierError, OSError) as exc:
+            failures += 1
+            message = exc.message if isinstance(exc, AtelierError) else str(exc)
+            print(f"error: {path}: {message}", file=sys.stderr)
+    return 1 if failures else 0
+
+
 def _matching_mask(folder: Path, image: Path) -> Path | None:
     """The mask for photo.jpg is folder/photo.<any image suffix>."""
     for candidate in sorted(folder.glob(f"{image.stem}.*")):
@@ -195,9 +248,8 @@ def _matching_mask(folder: Path, image: Path) -> Path | None:
 
 def _models(args: argparse.Namespace) -> int:
     from atelier.settings import get_settings
-    from models.registry import Registry
 
-    registry = Registry(get_settings().model_dirs)
+    registry = _registry(get_settings())
     rows = registry.all()
     if not rows:
         print("no models found in", ", ".join(map(str, get_settings().model_dirs)))
@@ -219,11 +271,10 @@ def _models_preview(args: argparse.Namespace) -> int:
     from atelier.errors import AtelierError
     from atelier.settings import get_settings
     from models.preview import write_preview
-    from models.registry import Registry
     from worker.runtime import ModelCache
 
     try:
-        model = ModelCache(Registry(get_settings().model_dirs), device=args.device).get(args.model)
+        model = ModelCache(_registry(get_settings()), device=args.device).get(args.model)
         if model.info.kind != "generator":
             print(f"error: model {args.model!r} is a {model.info.kind} model; only generators have previews",
                   file=sys.stderr)
@@ -335,6 +386,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--device", help="cpu, cuda, cuda:1 (default: CUDA if present)")
     p.set_defaults(func=_restore)
 
+    p = sub.add_parser("upscale", help="upscale images x2, x3, x4 or x8 (ibp-tv: back-projection + TV prior)",
+                       description="Upscale an image or a folder of images in this process with `ibp-tv` (Lanczos-3, "
+                       "then iterative back-projection with a total-variation prior; docs/BENCHMARKS.md#upscaling). "
+                       "Outputs are PNGs named like their inputs, at the input's bit depth, alpha and ICC profile "
+                       "kept, with method, scale and the source's own metadata in their text chunk.")
+    p.add_argument("input", type=Path, help="an image, or a folder of images")
+    p.add_argument("output", type=Path, help="output file, or folder (created) for a folder input")
+    p.add_argument("--scale", type=int, default=4, choices=[2, 3, 4, 8], help="how many times larger (default 4)")
+    p.add_argument("--method", default="ibp-tv", choices=["ibp-tv", "lanczos", "bicubic", "bilinear", "nearest"],
+                   help="ibp-tv (default), or a plain filter to compare with")
+    p.set_defaults(func=_upscale)
+
     p = sub.add_parser("models", help="list the models this installation serves; `models preview ID` draws a "
                        "generator's sample grid", description="List the models this installation serves.")
     p.set_defaults(func=_models)
@@ -356,6 +419,8 @@ def build_parser() -> argparse.ArgumentParser:
     trainers = p.add_subparsers(dest="trainer", required=True, metavar="WHAT")
     _delegated(trainers, "gan", "models.training.gan",
                "train a GAN on digits, calligraphy, emoji or fashion (--dataset), or the MLP baseline")
+    _delegated(trainers, "images", "atelier.train_cli",
+               "train a generator on your own images (a folder or .zip) and register it as a model")
     for task, what in (("denoise", "the colour denoiser (Gaussian, impulse, grain, JPEG; blind or given sigma)"),
                        ("inpaint", "the inpainter (strokes, blobs and boxes covering up to 40 percent)"),
                        ("detect", "the old-photo damage detector (scratches, dust, specks, blotches, tears)")):
@@ -371,6 +436,8 @@ def build_parser() -> argparse.ArgumentParser:
                "Fréchet distance and class accuracy of the digits generator vs real data and an MLP GAN")
     _delegated(benches, "restore", "models.evaluation.restore_benchmark",
                "denoise / inpaint / auto repair vs CBM3D, NLM, median, TELEA, NS, biharmonic, top-hat pipeline")
+    _delegated(benches, "upscale", "models.evaluation.upscale_benchmark",
+               "ibp-tv upscaling vs nearest, bicubic and Lanczos on held-out emoji and glyphs (PSNR, SSIM, ms)")
     return parser
 
 

@@ -4,6 +4,7 @@
     ├── BadInput                 422  bad_input        (malformed or out-of-range request)
     │   └── UnknownClass         422  unknown_class
     ├── TooLarge                 413  too_large        (upload or pixel count over the limit)
+    ├── UnsupportedMedia         415  unsupported_media (an upload of the wrong kind, e.g. not a zip)
     ├── NotFound                 404  not_found
     │   ├── UnknownModel         404  unknown_model
     │   └── UnknownJob           404  unknown_job
@@ -42,6 +43,11 @@ class UnknownClass(BadInput):
 class TooLarge(AtelierError):
     code = "too_large"
     http_status = 413
+
+
+class UnsupportedMedia(AtelierError):
+    code = "unsupported_media"
+    http_status = 415
 
 
 class NotFound(AtelierError):

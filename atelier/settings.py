@@ -26,7 +26,8 @@ class Settings(BaseSettings):
     redis_url: str | None = Field(
         None, description="Redis URL; set => distributed mode (Celery workers), unset => embedded mode"
     )
-    data_dir: Path = Field(REPO_ROOT / "var", description="Embedded mode: where job records, results and cache live")
+    data_dir: Path = Field(REPO_ROOT / "var", description="Embedded mode: where job records, results, cache and "
+                           "trained user models live; distributed mode: a local copy of the user models")
     model_dirs: Annotated[list[Path], NoDecode] = Field(
         default_factory=lambda: [SHIPPED_WEIGHTS],
         description="Folders scanned for <model-id>.json + <model-id>.safetensors checkpoints",
@@ -44,6 +45,28 @@ class Settings(BaseSettings):
     max_count: int = Field(64, ge=1, le=256, description="Most images one generate job may ask for")
     max_upload_bytes: int = Field(50 * 1024 * 1024, ge=1024, description="Largest accepted upload")
     max_pixels: int = Field(40_000_000, ge=1, description="Largest accepted image, in pixels")
+
+    # Training on an artist's own images (`train` jobs, `atelier train images`)
+    train_min_images: int = Field(16, ge=1, description="Fewest images a training upload may hold")
+    train_max_images: int = Field(2000, ge=1, description="Most images a training upload may hold (413 beyond)")
+    train_max_steps: int = Field(20_000, ge=1, description="Most optimiser steps one training job may ask for")
+    train_default_steps: int = Field(2000, ge=1, description="Steps when the request names none")
+    train_max_zip_bytes: int = Field(100 * 1024 * 1024, ge=1024, description="Largest training zip upload, bytes")
+    train_max_uncompressed_bytes: int = Field(
+        512 * 1024 * 1024, ge=1024, description="Most bytes a training zip may expand to (zip bombs are refused)")
+    train_max_files: int = Field(5000, ge=1, description="Most entries (files and folders) in a training zip")
+    train_max_ratio: int = Field(
+        200, ge=2, description="Largest compression ratio of one zip entry over 1 MiB (zip bombs are refused)")
+    train_checkpoint_every: int = Field(
+        200, ge=1, description="Steps between resumable checkpoints of a training job (kept in the job store)")
+    train_sample_every: int = Field(100, ge=1, description="Steps between the sample grids a training job shows")
+    train_base_channels: int = Field(
+        32, ge=4, le=128, description="Width of the networks a training job builds (channels at full resolution)")
+    train_calibration_batches: int = Field(
+        4, ge=1, le=20, description="Batches of generated images that re-estimate the exported generator's "
+        "batch-norm statistics (more: steadier, slower); sample grids use the same")
+    train_threads: int | None = Field(
+        None, ge=1, description="torch CPU threads a training job uses (default: torch's own choice)")
 
     # Hardware
     device: str | None = Field(None, description="Force a torch device (cpu, cuda, cuda:1); default: CUDA if present")

@@ -42,6 +42,7 @@ class ModelInfo:
     card: str | None = None  # path of the model card, relative to the repository
     weights_path: Path | None = None  # <id>.safetensors beside the manifest
     preview_path: Path | None = None  # <id>.preview.png beside the manifest, None when there is none
+    origin: str | None = None  # where it came from when not shipped, e.g. "trained from your images"
 
     def public(self) -> dict[str, Any]:
         """What GET /api/v1/models shows."""
@@ -55,6 +56,7 @@ class ModelInfo:
             "channels": self.channels,
             "metrics": self.metrics,
             "card": self.card,
+            "origin": self.origin,
             # keyed by version so the API can let browsers cache it for good; a new version is a new URL
             "preview_url": (f"/api/v1/models/{self.id}/preview?v={quote(self.version, safe='')}"
                             if self.preview_path else None),
@@ -80,6 +82,7 @@ def read_manifest(path: Path) -> ModelInfo:
         config=dict(data.get("config", {})),
         metrics=dict(data.get("metrics", {})),
         card=data.get("card"),
+        origin=data.get("origin"),
         weights_path=path.with_suffix(".safetensors"),
         preview_path=preview if (preview := preview_path_for(path)).is_file() else None,
     )
@@ -89,11 +92,19 @@ class Registry:
     """Models found in the given folders; a later folder overrides an earlier one with the same id."""
 
     def __init__(self, folders: Iterable[Path]) -> None:
+        self.folders = [Path(f) for f in folders]
         self._models: dict[str, ModelInfo] = {}
-        for folder in folders:
-            for manifest in sorted(Path(folder).glob("*.json")):
+        self.reload()
+
+    def reload(self) -> None:
+        """Read the folders again (a model was trained and published into one). The new table replaces the old in
+        one assignment, so a reader in another thread sees one or the other, never half of it."""
+        models: dict[str, ModelInfo] = {}
+        for folder in self.folders:
+            for manifest in sorted(folder.glob("*.json")):
                 info = read_manifest(manifest)
-                self._models[info.id] = info
+                models[info.id] = info
+        self._models = models
 
     def __contains__(self, model_id: str) -> bool:
         return model_id in self._models

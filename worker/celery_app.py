@@ -6,15 +6,29 @@ Choices, each for a reason:
   worker that dies mid-job leaves it to be redelivered (at once if a pool child dies; after the visibility
   timeout if the whole worker vanished), and a worker never hoards jobs it is not running yet.
 - ignore_result: job state lives in our own job records (worker.store), which expire after result_ttl_seconds.
+- A running task keeps its message invisible (`_Heartbeat`): with Redis, kombu redelivers any message that stayed
+  unacknowledged for visibility_timeout seconds, whether or not its worker is still working on it. A training job
+  runs for hours, so while a task runs a thread refreshes its delivery time in kombu's `unacked_index` every quarter
+  of the timeout. A worker that dies stops refreshing, and its job is redelivered one timeout later (and resumes
+  from its checkpoint). This relies on kombu's Redis transport keeping unacknowledged deliveries in the sorted set
+  `unacked_index`, scored by delivery time, and on the message's delivery tag in the task request's properties
+  (kombu 5.x); tests/integration/test_train_distributed.py pins it with a job that outlives the timeout.
 """
 
 from __future__ import annotations
 
+import logging
+import threading
+import time
+
+import redis
 from celery import Celery, signals
 
 from atelier.settings import get_settings
 from worker.runtime import ModelCache
 from worker.store import Store, open_store
+
+log = logging.getLogger(__name__)
 
 TASK_NAME = "atelier.run_job"
 QUEUE_NAME = "atelier"
@@ -61,18 +75,67 @@ _models: ModelCache | None = None
 def _runtime() -> tuple[Store, ModelCache]:
     global _store, _models
     if _store is None or _models is None:
-        from models.registry import Registry
+        from worker.user_models import open_registry, open_user_models, refresh
 
         settings = get_settings()
         _store = open_store(redis_url=settings.redis_url, data_dir=settings.data_dir,
                             ttl_seconds=settings.result_ttl_seconds)
-        _models = ModelCache(Registry(settings.model_dirs), device=settings.device)
+        space = open_user_models(settings)
+        registry = open_registry(settings, space)
+        _models = ModelCache(registry, device=settings.device, refresh=lambda: refresh(registry, space),
+                             user_models=space)
     return _store, _models
 
 
-@app.task(name=TASK_NAME)
-def run_job_task(job_id: str) -> None:
+class _Heartbeat:
+    """While a task runs, keeps its message's delivery time fresh in kombu's `unacked_index` (see above)."""
+
+    INDEX = "unacked_index"  # kombu.transport.redis.Channel.unacked_index_key
+
+    def __init__(self, redis_url: str, delivery_tag: str, visibility_timeout: int) -> None:
+        self._redis = redis.Redis.from_url(redis_url, socket_connect_timeout=3, socket_timeout=5)
+        self._tag = delivery_tag
+        self._every = max(0.5, visibility_timeout / 4)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name="atelier-heartbeat", daemon=True)
+
+    def __enter__(self) -> "_Heartbeat":
+        self._touch()  # at once: the message may have waited in a prefetch before this task started
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        self._redis.close()
+
+    def _beat(self) -> None:
+        while not self._stop.wait(self._every):
+            self._touch()
+
+    def _touch(self) -> None:
+        try:
+            # xx: only while the delivery is still unacknowledged; never re-add one that was acked or restored
+            self._redis.zadd(self.INDEX, {self._tag: time.time()}, xx=True)
+        except redis.RedisError as exc:
+            log.warning("heartbeat for delivery %s failed: %s", self._tag, exc)
+
+
+@app.task(name=TASK_NAME, bind=True)
+def run_job_task(self, job_id: str) -> None:  # noqa: ANN001 — Celery's bound task
     """Thin wrapper: the work is worker.tasks.run_job, the same function the embedded mode runs."""
+    settings = get_settings()
+    tag = (self.request.properties or {}).get("delivery_tag")
+    if not tag or not settings.redis_url:
+        log.warning("job %s: no delivery tag; a job longer than the visibility timeout may be redelivered", job_id)
+        _run(job_id)
+        return
+    # First thing, before the first job's slow imports (torch): the clock started when the message was delivered.
+    with _Heartbeat(settings.redis_url, tag, settings.visibility_timeout_seconds):
+        _run(job_id)
+
+
+def _run(job_id: str) -> None:
     from worker.tasks import run_job
 
     store, models = _runtime()

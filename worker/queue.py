@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import Protocol
 
 from atelier.errors import QueueUnavailable
@@ -26,7 +26,11 @@ class JobQueue(Protocol):
 
 class EmbeddedQueue:
     """Background worker threads inside the app process. Job records are on disk, so jobs left queued or
-    running by a previous process are picked up again at start (`recover`)."""
+    running by a previous process are picked up again at start (`recover`). At shutdown (`close`) a running job
+    is interrupted at its next progress report and put back in the queue; a training job resumes from its last
+    checkpoint at the next start instead of holding the process open for hours."""
+
+    STOP_WAIT_S = 30.0  # how long close() waits for running jobs to reach their next progress report
 
     def __init__(self, store: DiskStore, models: ModelCache, *, workers: int = 1) -> None:
         self.store = store
@@ -34,17 +38,26 @@ class EmbeddedQueue:
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="atelier-job")
         self._pending = 0
         self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._futures: set[Future] = set()
 
     def submit(self, job_id: str) -> None:
         with self._lock:
             self._pending += 1
-        self._pool.submit(self._run, job_id)
+        future = self._pool.submit(self._run, job_id)
+        with self._lock:
+            self._futures.add(future)
+        future.add_done_callback(self._forget)
+
+    def _forget(self, future: Future) -> None:
+        with self._lock:
+            self._futures.discard(future)
 
     def _run(self, job_id: str) -> None:
         from worker.tasks import run_job  # torch is imported on the first job, not at app start-up
 
         try:
-            run_job(job_id, store=self.store, models=self.models)
+            run_job(job_id, store=self.store, models=self.models, interrupted=self._stopping.is_set)
         except Exception:
             log.exception("job %s: the embedded worker could not run it", job_id)
         finally:
@@ -66,7 +79,11 @@ class EmbeddedQueue:
         return not self._pool._shutdown  # noqa: SLF001 — ThreadPoolExecutor has no public flag for this
 
     def close(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._stopping.set()
+        self._pool.shutdown(wait=False, cancel_futures=True)  # queued ones stay "queued" on disk for recover()
+        with self._lock:
+            running = list(self._futures)
+        wait(running, timeout=self.STOP_WAIT_S)
 
 
 class CeleryQueue:

@@ -10,8 +10,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-JobStatus = Literal["queued", "running", "succeeded", "failed"]
-FINISHED: frozenset[str] = frozenset({"succeeded", "failed"})
+JobStatus = Literal["queued", "running", "succeeded", "failed", "cancelled"]
+FINISHED: frozenset[str] = frozenset({"succeeded", "failed", "cancelled"})
 
 
 def utcnow() -> datetime:
@@ -38,9 +38,24 @@ class JobError(BaseModel):
     message: str
 
 
+class TrainProgress(BaseModel):
+    """What a `train` job reports while it runs (worker/train.py), throttled like `progress`."""
+
+    phase: Literal["preparing", "training", "exporting", "done"] = "preparing"
+    step: int = 0  # optimiser steps done
+    total_steps: int = 0
+    losses: dict[str, float] = Field(default_factory=dict)  # latest d_loss, g_loss, ... (mean since last report)
+    steps_per_second: float | None = None
+    eta_seconds: float | None = None  # time left at the current speed, export included roughly
+    sample_step: int | None = None  # step of the latest sample grid (blob `train-<job id>/samples`)
+    checkpoint_step: int | None = None  # step of the latest resumable checkpoint in the store
+    resumed_from: int | None = None  # step this run of the job resumed from (a worker died or restarted)
+    model_id: str | None = None  # the model registered on success
+
+
 class JobRecord(BaseModel):
     id: str
-    kind: str  # "generate", "interpolate", "variations", "restore"
+    kind: str  # "generate", "interpolate", "variations", "restore", "train"
     status: JobStatus = "queued"
     progress: float = 0.0  # 0..1
     created_at: datetime
@@ -54,6 +69,8 @@ class JobRecord(BaseModel):
     attempts: int = 0  # how many times a worker started this job (redelivery after a crash counts)
     device: str | None = None  # where it ran: "cpu", "cuda:0"
     duration_ms: int | None = None
+    cancel_requested: bool = False  # set by POST /jobs/{id}/cancel; the worker stops at its next progress report
+    train: TrainProgress | None = None  # train jobs only
 
     def to_json(self) -> str:
         return self.model_dump_json(by_alias=True)

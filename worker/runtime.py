@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from atelier.errors import UnknownModel
 from models.registry import ModelInfo, Registry
@@ -35,14 +35,23 @@ def pick_device(preferred: str | None) -> "torch.device":
 
 
 class ModelCache:
-    def __init__(self, registry: Registry, *, device: str | None = None) -> None:
+    def __init__(self, registry: Registry, *, device: str | None = None,
+                 refresh: Callable[[], None] | None = None, user_models: object | None = None) -> None:
+        """refresh: re-reads the registry when a model may have been added (a user model published by another
+        process); called when a model is asked for that the registry does not know. user_models: where a train
+        job publishes (worker/user_models.py), None where this process cannot train."""
         self.registry = registry
+        self.refresh = refresh
+        self.user_models = user_models
         self._device_name = device
         self._loaded: dict[tuple[str, str], LoadedModel] = {}
         self._lock = threading.Lock()  # two threads asking for one model load it once
 
     def get(self, model_id: str) -> LoadedModel:
         info = self.registry.get(model_id)
+        if info is None and self.refresh is not None:
+            self.refresh()
+            info = self.registry.get(model_id)
         if info is None:
             raise UnknownModel(f"unknown model {model_id!r}")
         key = (info.id, info.version)

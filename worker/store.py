@@ -37,6 +37,7 @@ class Store(Protocol):
     def put_blob(self, key: str, data: bytes) -> None: ...
     def get_blob(self, key: str) -> bytes | None: ...
     def has_blob(self, key: str) -> bool: ...
+    def delete_blob(self, key: str) -> None: ...  # a job's own scratch blobs (training checkpoints), never results
     def get_cache(self, cache_key: str) -> dict[str, Any] | None: ...
     def put_cache(self, cache_key: str, entry: dict[str, Any]) -> None: ...
     def ping(self) -> bool: ...
@@ -116,6 +117,10 @@ class RedisStore:
     @_redis_down_is_503
     def has_blob(self, key: str) -> bool:
         return bool(self.redis.exists(f"atelier:blob:{_check_key(key)}"))
+
+    @_redis_down_is_503
+    def delete_blob(self, key: str) -> None:
+        self.redis.delete(f"atelier:blob:{_check_key(key)}")
 
     @_redis_down_is_503
     def get_cache(self, cache_key: str) -> dict[str, Any] | None:
@@ -203,6 +208,9 @@ class DiskStore:
 
     def has_blob(self, key: str) -> bool:
         return self._blob_path(key).is_file()
+
+    def delete_blob(self, key: str) -> None:
+        self._blob_path(key).unlink(missing_ok=True)
 
     def get_cache(self, cache_key: str) -> dict[str, Any] | None:
         try:

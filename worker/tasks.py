@@ -2,21 +2,28 @@
 
 A task is idempotent: it re-reads the job record, returns at once if the job already finished (a redelivered
 message after a crash), and writes results under the request's content address, so running it twice is harmless.
+A long job (train) keeps its progress in the store as it goes, so a second run resumes rather than repeats it.
+
+Every progress report writes the record and reads it back in one step; that is where a cancel request
+(`cancel_requested`, set by the API) is noticed, and where an embedded server's shutdown is noticed (`interrupted`).
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from typing import Any, Callable
 
 from atelier.errors import AtelierError
 from worker.explore import run_interpolate_job, run_variations_job
 from worker.generate import run_generate_job
-from worker.outputs import JobHandler
+from worker.outputs import JobCancelled, JobHandler, JobInterrupted
 from worker.records import FINISHED, ImageInfo, JobError, blob_key, utcnow
 from worker.restore import run_restore_job
 from worker.runtime import ModelCache
 from worker.store import Store, cached_result
+from worker.train import run_train_job
+from worker.upscale import run_upscale_job
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +33,8 @@ HANDLERS: dict[str, JobHandler] = {
     "interpolate": run_interpolate_job,
     "variations": run_variations_job,
     "restore": run_restore_job,
+    "train": run_train_job,
+    "upscale": run_upscale_job,
 }
 # A job that takes its worker down this many times is marked failed instead of being redelivered forever.
 MAX_ATTEMPTS = 3
@@ -33,7 +42,9 @@ MAX_ATTEMPTS = 3
 PROGRESS_INTERVAL_S = 0.2
 
 
-def run_job(job_id: str, *, store: Store, models: ModelCache) -> None:
+def run_job(job_id: str, *, store: Store, models: ModelCache,
+            interrupted: Callable[[], bool] | None = None) -> None:
+    """interrupted: says when this process is shutting down (embedded mode); the job then goes back to the queue."""
     record = store.get_job(job_id)
     if record is None:
         log.warning("job %s: record missing (expired?); nothing to do", job_id)
@@ -51,18 +62,24 @@ def run_job(job_id: str, *, store: Store, models: ModelCache) -> None:
         return
 
     started = time.perf_counter()
-    store.update_job(job_id, status="running", started_at=utcnow(), attempts=record.attempts + 1, progress=0.0)
+    running = store.update_job(job_id, status="running", started_at=utcnow(), attempts=record.attempts + 1,
+                               progress=0.0)
     last_write = [0.0]
 
-    def on_progress(fraction: float) -> None:
+    def on_progress(fraction: float, **fields: Any) -> None:
+        if interrupted is not None and interrupted():
+            raise JobInterrupted
         now = time.perf_counter()
         if fraction < 1.0 and now - last_write[0] < PROGRESS_INTERVAL_S:
             return
         last_write[0] = now
-        store.update_job(job_id, progress=round(min(fraction, 0.99), 4))
+        if store.update_job(job_id, progress=round(min(fraction, 0.99), 4), **fields).cancel_requested:
+            raise JobCancelled
 
     device = None
     try:
+        if running.cancel_requested:  # cancelled while it was being picked up
+            raise JobCancelled
         handler = HANDLERS.get(record.kind)
         if handler is None:
             raise AtelierError(f"unknown job kind {record.kind!r}", code="unknown_kind")
@@ -78,9 +95,18 @@ def run_job(job_id: str, *, store: Store, models: ModelCache) -> None:
         store.put_cache(record.cache_key, {"images": [im.model_dump(by_alias=True) for im in images]})
         ms = int((time.perf_counter() - started) * 1000)
         store.update_job(job_id, status="succeeded", progress=1.0, finished_at=utcnow(), images=images,
-                         device=device, duration_ms=ms)
+                         device=device, duration_ms=ms, **out.fields)
         log.info("job %s kind=%s model=%s device=%s ms=%d status=succeeded", job_id, record.kind,
-                 record.params.get("model") or record.params.get("task"), device, ms)
+                 record.params.get("model") or record.params.get("task") or record.params.get("method")
+                 or record.params.get("model_id"), device, ms)
+    except JobCancelled:
+        ms = int((time.perf_counter() - started) * 1000)
+        store.update_job(job_id, status="cancelled", finished_at=utcnow(), duration_ms=ms)
+        log.info("job %s kind=%s ms=%d status=cancelled", job_id, record.kind, ms)
+    except JobInterrupted:
+        # Not the job's fault: it is queued again, and this start does not count towards MAX_ATTEMPTS.
+        store.update_job(job_id, status="queued", attempts=record.attempts)
+        log.info("job %s kind=%s interrupted by shutdown; queued again", job_id, record.kind)
     except AtelierError as exc:
         _fail(store, job_id, exc.code, exc.message, started, device)
     except Exception:

@@ -8,6 +8,7 @@ from fastapi import APIRouter, File, Form, Response, UploadFile, status
 
 from app.deps import ServicesDep
 from app.exploring import submit_interpolate, submit_variations
+from app.upscaling import submit_upscale
 from app.schemas import (
     ErrorResponse,
     GenerateRequest,
@@ -86,6 +87,25 @@ def create_restore_job(
     url = f"/api/v1/jobs/{record.id}"
     response.headers["Location"] = url
     return JobCreated(id=record.id, status_url=url)
+
+
+@router.post("/upscale", status_code=status.HTTP_202_ACCEPTED, response_model=JobCreated, responses=ERRORS)
+def create_upscale_job(
+    services: ServicesDep,
+    response: Response,
+    image: Annotated[UploadFile | None, File(description="The image to upscale: PNG, JPEG, WebP or TIFF, 8 or 16 "
+                                                         "bit (or leave it out and give `job`)")] = None,
+    job: Annotated[str | None, Form(description="Or: id of a finished job whose image to upscale ...")] = None,
+    index: Annotated[int, Form(ge=0, description="... and which of its images (0 = the first)")] = 0,
+    scale: Annotated[int, Form(description="2, 3, 4 or 8")] = 4,
+) -> JobCreated:
+    """Queue an upscale: the image `scale` times larger by `ibp-tv` (iterative back-projection with a
+    total-variation prior, docs/BENCHMARKS.md#upscaling). Image 0 is ours, image 1 plain bicubic for comparison;
+    both keep the source's bit depth, alpha and ICC profile and carry the source's metadata. A result side may be
+    at most 4096 pixels (413 beyond, or beyond the server's pixel limit)."""
+    # An empty file part counts as no file: browsers send one for an untouched file input.
+    data = (image.file.read() or None) if image is not None else None
+    return _created(submit_upscale(services, image=data, job=job or None, index=index, scale=scale), response)
 
 
 @router.get("/{job_id}", response_model=JobView, responses=ERRORS)

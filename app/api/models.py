@@ -22,13 +22,13 @@ CACHE_UNVERSIONED = "no-cache"
 
 @router.get("", response_model=ModelList)
 def list_models(services: ServicesDep) -> ModelList:
-    return ModelList(models=[ModelView(**m.public()) for m in services.registry.all()])
+    return ModelList(models=[ModelView(**m.public()) for m in services.refresh_models().all()])
 
 
 @router.get("/{model_id}/preview", response_class=Response, responses=PREVIEW)
 def read_preview(model_id: str, request: Request, services: ServicesDep, v: str | None = None) -> Response:
     """The PNG the generate page shows beside a model: one row per class (or 4 rows) of 8 fixed seeds."""
-    info = services.registry.get(model_id)
+    info = services.registry.get(model_id) or services.refresh_models().get(model_id)
     if info is None:
         raise UnknownModel(f"unknown model {model_id!r}")
     try:

@@ -2,16 +2,15 @@
 
     FD = |mu1 - mu2|^2 + Tr(S1 + S2 - 2 (S1 S2)^(1/2))
 
-The numbers in this project use the digit classifier's penultimate features (models/evaluation/classifier.py),
-so they are comparable with each other, not with published Inception-v3 FIDs.
+The digits benchmark uses the digit classifier's penultimate features (models/evaluation/classifier.py), the art
+benchmark EfficientNet-Lite0's pooled ones (models/evaluation/efficientnet_lite0.py); numbers are comparable within
+one feature extractor only, and never with published Inception-v3 FIDs.
 """
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
-from scipy import linalg
+import torch
 
 
 def feature_stats(features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -22,22 +21,24 @@ def feature_stats(features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return f.mean(axis=0), np.cov(f, rowvar=False)
 
 
-def frechet_distance(mu1: np.ndarray, sigma1: np.ndarray, mu2: np.ndarray, sigma2: np.ndarray,
-                     eps: float = 1e-6) -> float:
-    diff = mu1 - mu2
-    with warnings.catch_warnings():
-        # ReLU features have dead dimensions, so covariances are often singular: the square root of a singular
-        # PSD product still exists; scipy warns anyway. The result is checked below instead.
-        warnings.simplefilter("ignore", linalg.LinAlgWarning)
-        covmean = linalg.sqrtm(sigma1 @ sigma2)
-        if not np.isfinite(covmean).all():  # numerically broken: regularise both covariances
-            offset = np.eye(len(sigma1)) * eps
-            covmean = linalg.sqrtm((sigma1 + offset) @ (sigma2 + offset))
-    if np.iscomplexobj(covmean):
-        if not np.allclose(np.diagonal(covmean).imag, 0, atol=1e-3):
-            raise ValueError(f"matrix square root has a large imaginary part {np.abs(covmean.imag).max():.3g}")
-        covmean = covmean.real
-    return float(diff @ diff + np.trace(sigma1) + np.trace(sigma2) - 2 * np.trace(covmean))
+def trace_sqrt_product(sigma1: np.ndarray, sigma2: np.ndarray) -> float:
+    """Tr((S1 S2)^(1/2)) of two covariance (symmetric PSD) matrices, through symmetric eigendecompositions only.
+
+    With A = S1^(1/2), S1 S2 = A (A S2) has the eigenvalues of (A S2) A = A S2 A, which is symmetric PSD: so the
+    trace is the sum of the square roots of A S2 A's eigenvalues. Unlike a general matrix square root of S1 S2
+    (scipy.linalg.sqrtm) this never goes complex, stays exact for the singular covariances of dead ReLU units or of
+    fewer samples than dimensions, and runs in torch (its thread setting) ~3x faster at 1280-d."""
+    s1, s2 = torch.as_tensor(sigma1, dtype=torch.float64), torch.as_tensor(sigma2, dtype=torch.float64)
+    w, v = torch.linalg.eigh(s1)  # s1 = v diag(w) v^T
+    a = (v * w.clamp_min(0).sqrt()) @ v.T  # (D, D) = S1^(1/2)
+    m = a @ s2 @ a
+    eig = torch.linalg.eigvalsh((m + m.T) / 2)  # symmetrised against rounding
+    return float(eig.clamp_min(0).sqrt().sum())
+
+
+def frechet_distance(mu1: np.ndarray, sigma1: np.ndarray, mu2: np.ndarray, sigma2: np.ndarray) -> float:
+    diff = np.asarray(mu1, dtype=np.float64) - np.asarray(mu2, dtype=np.float64)
+    return float(diff @ diff + np.trace(sigma1) + np.trace(sigma2) - 2 * trace_sqrt_product(sigma1, sigma2))
 
 
 def frechet_distance_features(a: np.ndarray, b: np.ndarray) -> float:

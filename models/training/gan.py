@@ -35,7 +35,7 @@ import sys
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import torch
@@ -275,6 +275,14 @@ def sample_grid(net: nn.Module, latent_dim: int, num_classes: int, per_class: in
 
 # ---------------------------------------------------------------------------------------------------- the loop
 
+@dataclass
+class RunHooks:
+    """Callbacks of Trainer.run, each called in the loop's own thread; the defaults do nothing."""
+    on_step: Callable[[int, dict[str, float]], None] = lambda step, losses: None  # after every step; may raise
+    on_samples: Callable[[int, Path], None] = lambda step, path: None  # a sample grid was written
+    on_checkpoint: Callable[[int, Path], None] = lambda step, path: None  # a complete snapshot was written
+
+
 class Trainer:
     def __init__(self, args: argparse.Namespace, data: DigitSet | ImageSet) -> None:
         self.args = args
@@ -307,7 +315,7 @@ class Trainer:
         td, self._opt_d_meta = optimizer_to_flat(self.opt_d, "opt_d")
         return t | tg | td | {"rng.noise": self.noise.get_state(), "rng.augment": self.augment_rng.get_state()}
 
-    def save(self) -> None:
+    def save(self) -> Path:
         tensors = self.state_tensors()
         meta = {"arch": self.args.arch, "architecture": self.arch_name, "loss": self.loss,
                 "dataset": self.args.dataset, "config": asdict(self.cfg), "classes": list(self.classes),
@@ -315,7 +323,7 @@ class Trainer:
                           "augment": self.args.seed + 2},
                 "opt_g": self._opt_g_meta, "opt_d": self._opt_d_meta,
                 "hyper": {k: getattr(self.args, k) for k in HYPER}}
-        save_snapshot(self.run_dir, self.step, tensors, meta)
+        return save_snapshot(self.run_dir, self.step, tensors, meta)
 
     def restore(self, tensors: dict[str, torch.Tensor], meta: dict[str, Any]) -> None:
         if meta["arch"] != self.args.arch or meta["config"] != asdict(self.cfg):
@@ -375,23 +383,30 @@ class Trainer:
         return recalibrate_batchnorm(self.ema, self.cfg.latent_dim, max(self.num_classes, 1), batches=batches,
                                      batch_size=per_batch)
 
-    def write_samples(self) -> None:
+    def write_samples(self) -> Path:
         # 4 calibration batches are plenty for a preview grid and keep it cheap during training
         grid = sample_grid(self.served_generator(batches=min(4, self.args.calibration_batches)), self.cfg.latent_dim,
                            self.num_classes)
-        grid.save(self.run_dir / f"samples-{self.step:06d}.png")
+        path = self.run_dir / f"samples-{self.step:06d}.png"
+        grid.save(path)
+        return path
 
-    def run(self, run_dir: Path) -> None:
+    def run(self, run_dir: Path, hooks: RunHooks | None = None) -> None:
+        """Train to --steps. `hooks` let a caller watch the loop (a job reports progress, keeps checkpoints in its
+        store, stops on request by raising from `on_step`); the loop itself is the same for every caller."""
         a = self.args
+        hooks = hooks or RunHooks()
         self.run_dir = run_dir
         metrics = open(run_dir / "metrics.jsonl", "a")
         bar = tqdm(total=a.steps, initial=self.step, disable=a.no_progress, desc=f"gan-{a.arch}", dynamic_ncols=True)
         t0, s0, acc = time.perf_counter(), self.step, {}
         try:
             while self.step < a.steps:
-                for k, v in self.train_step().items():
+                row = self.train_step()
+                for k, v in row.items():
                     acc[k] = acc.get(k, 0.0) + v
                 bar.update(1)
+                hooks.on_step(self.step, row)
                 if self.step % a.log_every == 0 or self.step == a.steps:
                     n = self.step - s0
                     row = {"step": self.step, **{k: round(v / n, 5) for k, v in acc.items()},
@@ -402,17 +417,19 @@ class Trainer:
                     log.info("step %d %s", self.step, row)
                     t0, s0, acc = time.perf_counter(), self.step, {}
                 if self.step % a.sample_every == 0 or self.step == a.steps:
-                    self.write_samples()
+                    hooks.on_samples(self.step, self.write_samples())
                 if self.step % a.checkpoint_every == 0 or self.step == a.steps:
-                    self.save()
+                    hooks.on_checkpoint(self.step, self.save())
         finally:
             bar.close()
             metrics.close()
 
-    def export(self, folder: Path) -> Path:
+    def export(self, folder: Path, extra: dict[str, Any] | None = None) -> Path:
+        """`extra`: manifest entries added or replaced (a user model's origin, its training summary)."""
         a = self.args
         conditional = self.num_classes > 0
-        what = ("images of your own (28x28)" if a.image_folder is not None
+        side = self.cfg.image_size
+        what = (f"images of your own ({side}x{side})" if a.image_folder is not None or a.dataset not in DATASET_PRESETS
                 else DATASET_PRESETS[a.dataset].what.format(n=len(self.x)))
         kind = {(True, "cdcgan"): "Class-conditional DCGAN", (False, "cdcgan"): "Unconditional DCGAN",
                 (False, "mlp"): "Unconditional MLP GAN baseline"}[(conditional, a.arch)]
@@ -435,6 +452,7 @@ class Trainer:
                          **({"r1_gamma": a.r1_gamma, "r1_every": a.r1_every} if a.r1_gamma > 0 else {}),
                          **({"spectral_norm": False} if a.no_spectral_norm else {})},
         }
+        manifest |= extra or {}
         path = save_model(folder, manifest, self.served_generator(a.calibration_batches).state_dict())
         info = read_manifest(path)  # the preview comes from the written files, loaded the way the service loads them
         log.info("wrote preview %s", write_preview(load_network(info), info))

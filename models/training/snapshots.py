@@ -83,3 +83,37 @@ def sub_state(tensors: dict[str, torch.Tensor], prefix: str) -> dict[str, torch.
     """The entries under `prefix.`, with the prefix removed (a module's state_dict)."""
     head = prefix + "."
     return {k[len(head):]: v for k, v in tensors.items() if k.startswith(head)}
+
+
+# A run's latest snapshot as one self-contained safetensors blob, for job stores that are not a folder (Redis):
+# the tensors, with checkpoint.json's content in the file's metadata. One write of one value, so a reader sees the
+# previous checkpoint or the new one, never half of one.
+BLOB_META_KEY = "atelier_checkpoint"
+
+
+def snapshot_to_bytes(run_dir: Path) -> bytes | None:
+    """The latest complete snapshot of `run_dir` as one blob (None when it has none yet)."""
+    from safetensors.torch import save
+
+    snap = load_snapshot(run_dir)
+    if snap is None:
+        return None
+    tensors, meta = snap
+    return save(tensors, metadata={BLOB_META_KEY: json.dumps(meta)})
+
+
+def snapshot_from_bytes(run_dir: Path, blob: bytes) -> int:
+    """Write a blob from `snapshot_to_bytes` into `run_dir` as its latest snapshot (what `load_snapshot` and a
+    trainer's --resume read); returns its step."""
+    from safetensors import safe_open
+
+    run_dir.mkdir(parents=True, exist_ok=True)
+    tmp = run_dir / "incoming.safetensors.tmp"
+    tmp.write_bytes(blob)
+    with safe_open(str(tmp), framework="pt") as f:  # reads the JSON header only; never unpickles
+        meta = json.loads((f.metadata() or {})[BLOB_META_KEY])
+    step = int(meta["step"])
+    name = f"network-snapshot-{step:06d}.safetensors"
+    os.replace(tmp, run_dir / name)
+    _atomic_write_text(run_dir / POINTER, json.dumps({**meta, "step": step, "snapshot": name}, indent=2) + "\n")
+    return step

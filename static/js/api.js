@@ -85,6 +85,8 @@ function errorFor(status, message, opts) {
       return new ApiError("Not found", message || "The server does not know this model or job.", opts);
     case 413:
       return new ApiError("Too large", message || "The request is larger than the server allows.", opts);
+    case 415:
+      return new ApiError("Not a file this accepts", message || "The server does not take this kind of file.", opts);
     case 503: {
       const wait = opts.retryAfter ? ` Try again in ${opts.retryAfter} s.` : " Try again in a moment.";
       return new ApiError("The job queue is unavailable", (message || "The server cannot take jobs right now.") + wait, opts);
@@ -101,8 +103,8 @@ function errorFor(status, message, opts) {
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * Polls a job until it succeeds or fails, checking after 250 ms and backing off to every 2 s, and gives up
- * after a few minutes. `onUpdate(job)` sees each unfinished status; `onRetry()` is told when a check failed on the
+ * Polls a job until it succeeds or fails (a cancelled job throws an ApiError), checking after 250 ms and backing
+ * off to every 2 s, and gives up after a few minutes. `onUpdate(job)` sees each unfinished status; `onRetry()` is told when a check failed on the
  * network and will be tried again; `cancelled()` returning true stops the loop (the result is then null).
  */
 export async function pollJob(statusUrl, { onUpdate = () => {}, onRetry = () => {}, cancelled = () => false } = {}) {
@@ -127,6 +129,10 @@ export async function pollJob(statusUrl, { onUpdate = () => {}, onRetry = () => 
     }
     if (cancelled()) return null;
     if (job.status === "succeeded" || job.status === "failed") return job;
+    // Cancelled (POST /jobs/{id}/cancel, e.g. from another tab): no result, which callers handle as an error.
+    if (job.status === "cancelled") {
+      throw new ApiError("Cancelled", "The job was cancelled before it finished.", { code: "cancelled" });
+    }
     onUpdate(job);
     if (performance.now() - started > POLL_GIVE_UP_MS) {
       const minutes = Math.round(POLL_GIVE_UP_MS / 60000);

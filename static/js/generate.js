@@ -8,6 +8,7 @@ import { API, ApiError, api, pollJob } from "./api.js";
 import { rememberJob } from "./history.js";
 import { imageActions, interpolateLabel, onPickChange } from "./explore.js";
 import { openLightbox } from "./lightbox.js";
+import { upscaleAction } from "./upscale.js";
 
 const DISPLAY_TARGET_PX = 112; // images are upscaled by a whole factor to about this width
 
@@ -431,18 +432,24 @@ function classOf(image) {
   return image.class === null || image.class === undefined ? null : String(image.class);
 }
 
-/** "Variations" and "Interpolate" under a tile; the second reads "Interpolate to here" once an end is picked. */
+/** What can be done with one result, for its tile and the large view: explore it, or upscale it. */
+function resultActions(job, image) {
+  return [...imageActions(job, image), upscaleAction(job, image)];
+}
+
+/** "Variations", "Interpolate" and "Upscale ×4" under a tile; the second reads "Interpolate to here" once an end
+ * is picked. */
 function exploreButtons(job, image) {
   const row = document.createElement("div");
   row.className = "tile__explore";
-  imageActions(job, image).forEach((action, i) => {
+  resultActions(job, image).forEach((action, i) => {
     const button = document.createElement("button");
     button.type = "button";
     button.className = `tile__action${i === 1 ? " tile__action--interpolate" : ""}`;
     button.textContent = action.label;
     button.setAttribute("aria-label", `${action.label}: image ${image.index + 1} (seed ${image.seed})`);
     // Asked again at click time: the pick state may have changed since the tile was drawn.
-    button.addEventListener("click", () => imageActions(job, image)[i].run());
+    button.addEventListener("click", () => resultActions(job, image)[i].run());
     row.append(button);
   });
   return row;
@@ -601,7 +608,7 @@ function lightboxItems(job, modelId) {
       title: cls !== null ? `Seed ${image.seed} · class ${cls}` : `Seed ${image.seed}`,
       details: details.join(" · "),
       download: { href: withDownload(image.url), filename: imageFilename(modelId, image), label: "Download PNG" },
-      get actions() { return imageActions(job, image); }, // read when shown, so the pick state is current
+      get actions() { return resultActions(job, image); }, // read when shown, so the pick state is current
     };
   });
 }

@@ -17,9 +17,11 @@ const UNFINISHED = new Set(["loading", "queued", "running", "unreachable"]);
 
 // The API's job kinds and the filter's names for them.
 // Interpolations and variations are generator work too: listed under "generate", labelled by their own kind.
-const FILTER_OF = { generate: "generate", interpolate: "generate", variations: "generate", restore: "repair",
-  repair: "repair" };
-const KIND_LABEL = { generate: "Generate", repair: "Repair", interpolate: "Interpolate", variations: "Variations" };
+// Upscales (of a result, or of an upload) are listed with the images too.
+const FILTER_OF = { generate: "generate", interpolate: "generate", variations: "generate", upscale: "generate",
+  restore: "repair", repair: "repair" };
+const KIND_LABEL = { generate: "Generate", repair: "Repair", interpolate: "Interpolate", variations: "Variations",
+  upscale: "Upscale", train: "Training" }; // training jobs are listed under "All" only
 const TASK_LABEL = { denoise: "Denoise", inpaint: "Inpaint", auto: "Auto repair" };
 
 const $ = (id) => document.getElementById(id);
@@ -107,6 +109,8 @@ function fileNameOf(card) {
 function titleOf(card) {
   const p = paramsOf(card);
   if (kindOf(card) === "repair") return TASK_LABEL[p.task] || "Repair";
+  if (((card.job && card.job.kind) || card.entry.kind) === "upscale") return `Upscale ×${p.scale ?? 4}`;
+  if (((card.job && card.job.kind) || card.entry.kind) === "train") return p.name ? String(p.name) : "Training";
   return p.model ? String(p.model) : "Generate";
 }
 
@@ -133,6 +137,24 @@ function paramItems(card) {
     if (typeof p.truncation === "number") items.push(["Truncation", p.truncation.toFixed(2)]);
     return items;
   }
+  if (kindName === "train") {
+    const data = p.data || {};
+    const t = card.job && card.job.train;
+    if (data.images) items.push(["Images", String(data.images)]);
+    if (data.classes && data.classes.length) items.push(["Classes", data.classes.join(", ")]);
+    const size = p.image_size;
+    if (size) items.push(["Resolution", `${size}×${size}`]);
+    const steps = (p.recipe && p.recipe.steps) || p.steps;
+    if (steps) items.push(["Steps", t && t.step && t.step < steps ? `${t.step} of ${steps}` : String(steps)]);
+    if (t && t.model_id) items.push(["Model", t.model_id]);
+    return items;
+  }
+  if (kindName === "upscale") {
+    const source = p.source || (p.job ? p : null); // the server's params, or what this page sent
+    items.push(["Source", source && source.job ? end(source) : "upload"], ["Scale", `×${p.scale ?? 4}`]);
+    if (p.width && p.height) items.push(["Size", `${p.width * p.scale}×${p.height * p.scale}`]);
+    return items;
+  }
   if (kindName === "variations") {
     items.push(["Source", p.job ? end(p) : end({ seed: p.seed, class: p.class })]);
     if (p.count !== undefined) items.push(["Count", String(p.count)]);
@@ -155,9 +177,10 @@ function durationText(card) {
     case "running":
       return job.device ? `running on ${job.device}` : "running";
     case "succeeded":
-    case "failed": {
+    case "failed":
+    case "cancelled": {
       if (job.cache_hit) return "answered from the result cache";
-      const verb = card.status === "failed" ? "failed after" : "took";
+      const verb = { failed: "failed after", cancelled: "cancelled after" }[card.status] || "took";
       let ms = job.duration_ms;
       if (typeof ms !== "number") {
         const start = Date.parse(job.started_at || job.created_at);
@@ -177,6 +200,7 @@ const STATE_TEXT = {
   queued: "Queued",
   succeeded: "Done",
   failed: "Failed",
+  cancelled: "Cancelled",
   expired: "Expired",
   unreachable: "Offline",
 };
@@ -225,6 +249,7 @@ function placeholderIcon(d) {
 const PLACEHOLDER = {
   failed: { icon: "M12 7.5v5.5M12 16.5v.01M10.3 3.9 2.6 17.5A2 2 0 0 0 4.3 20.5h15.4a2 2 0 0 0 1.7-3L13.7 3.9a2 2 0 0 0-3.4 0Z", text: "No result" },
   expired: { icon: "M12 7v5l3 2M21 12a9 9 0 1 1-18 0 9 9 0 0 1 18 0Z", text: "Expired" },
+  cancelled: { icon: "M6 6l12 12M18 6 6 18", text: "Cancelled" },
   unreachable: { icon: "M3 3l18 18M8.5 16.5a5 5 0 0 1 7 0M5 12.9a10 10 0 0 1 4.2-2.4M12 20h.01", text: "Offline" },
 };
 
@@ -250,7 +275,8 @@ function generateThumbs(card) {
     const images = job.images || [];
     const shown = images.length > THUMBS_SHOWN ? THUMBS_SHOWN - 1 : images.length;
     const nodes = images.slice(0, shown).map((im) => thumb("job__thumb--image", {
-      src: im.url, alt: typeof im.t === "number" ? `Frame at t = ${im.t.toFixed(2)}`
+      src: im.url, alt: im.label ? `Upscaled (${im.label})`
+        : typeof im.t === "number" ? `Frame at t = ${im.t.toFixed(2)}`
         : `Seed ${im.seed}${im.class !== null && im.class !== undefined ? `, class ${im.class}` : ""}`,
     }));
     if (images.length > shown) {
@@ -276,8 +302,8 @@ function repairThumbs(card) {
   let after;
   if (status === "succeeded" && job.results.length) {
     after = thumb("job__thumb--photo", { src: job.results[0], alt: "After", label: "After" });
-  } else if (status === "failed") {
-    after = placeholder("failed", false);
+  } else if (status === "failed" || status === "cancelled") {
+    after = placeholder(status, false);
   } else {
     [after] = skeletons(1);
     after.append(el("span", "job__thumb-label", "After"));
@@ -337,6 +363,17 @@ function lightboxItems(card) {
     download: { href: withDownload(job.animation_url), label: "Download WebP" },
   }] : [];
   return animation.concat(images.map((image, i) => {
+    if (job.kind === "train") { // its one image: the new model's preview grid
+      const id = (job.train && job.train.model_id) || p.model_id || "model";
+      return { src: image.url, alt: `Preview of the model ${id}`, title: `${id} · preview`,
+        details: "fixed seeds, one row per class", download: { href: withDownload(image.url), label: "Download PNG" } };
+    }
+    if (image.label) { // an upscale: ours, then the bicubic comparison
+      const name = image.label === "bicubic" ? "Bicubic" : `Ours (${image.label})`;
+      const size = p.width && p.height ? `${p.width * p.scale}×${p.height * p.scale}` : `×${p.scale}`;
+      return { src: image.url, alt: `${name}, upscaled ${size}`, title: `${name} · ${size}`,
+        details: `upscaled ×${p.scale}`, download: { href: withDownload(image.url), label: "Download PNG" } };
+    }
     if (typeof image.t === "number") {
       return { src: image.url, alt: `Frame ${i + 1}`, title: `Frame ${i + 1} · t = ${image.t.toFixed(3)}`,
         details: `${model} · frame ${i + 1} of ${images.length}`,
@@ -475,6 +512,8 @@ function render(card) {
   if (status === "failed") {
     const err = card.job.error || {};
     showMessage(card, "error", err.message || "The worker could not finish this job.");
+  } else if (status === "cancelled") {
+    showMessage(card, "muted", "Cancelled before it finished; it has no result.");
   } else if (status === "expired") {
     showMessage(card, "muted", "The server no longer has this job: it expired or was deleted. Its parameters are " +
       "still here" + (kind === "generate" ? ", so it can be run again." : "."));

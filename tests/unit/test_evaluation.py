@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from models.evaluation.classifier import ClassifierRecipe, DigitClassifier, augment, classify, train_classifier
+from models.evaluation.classifier import ClassifierRecipe, ImageClassifier, augment, classify, train_classifier
 from models.evaluation.digits_benchmark import SECTION
 from models.evaluation.report import write_section
 from models.evaluation.frechet import feature_stats, frechet_distance, frechet_distance_features
@@ -54,7 +54,7 @@ def test_feature_stats_rejects_bad_shapes() -> None:
 
 def test_classifier_shapes() -> None:
     torch.manual_seed(0)
-    net = DigitClassifier(width=4, feature_dim=16).eval()
+    net = ImageClassifier(width=4, feature_dim=16).eval()
     x = torch.rand(3, 1, 28, 28) * 2 - 1
     assert net(x).shape == (3, 10)
     assert net.features(x).shape == (3, 16)
