@@ -436,6 +436,9 @@ def build_parser() -> argparse.ArgumentParser:
                "Fréchet distance and class accuracy of the digits generator vs real data and an MLP GAN")
     _delegated(benches, "restore", "models.evaluation.restore_benchmark",
                "denoise / inpaint / auto repair vs CBM3D, NLM, median, TELEA, NS, biharmonic, top-hat pipeline")
+    _delegated(benches, "art", "models.evaluation.art_benchmark",
+               "calligraphy / emoji / fashion generators vs real data and an MLP GAN: FD and precision / recall "
+               "on EfficientNet-Lite0 features, class accuracy")
     _delegated(benches, "upscale", "models.evaluation.upscale_benchmark",
                "ibp-tv upscaling vs nearest, bicubic and Lanczos on held-out emoji and glyphs (PSNR, SSIM, ms)")
     return parser

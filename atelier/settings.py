@@ -37,7 +37,8 @@ class Settings(BaseSettings):
     result_ttl_seconds: int = Field(7 * 24 * 3600, ge=60, description="How long job records and results are kept")
     embedded_workers: int = Field(1, ge=1, le=16, description="Embedded mode: background worker threads")
     visibility_timeout_seconds: int = Field(
-        3600, ge=1, description="Redis: an unacknowledged task is redelivered after this long (worker died)"
+        3600, ge=1, description="Redis: a job whose worker vanished is redelivered this long after the worker's "
+        "last heartbeat (a running job keeps its own message invisible, however long it runs)"
     )
     max_queued_jobs: int = Field(1000, ge=1, description="Jobs waiting beyond this are refused with 503")
 

@@ -31,11 +31,15 @@ class EmbeddedQueue:
     checkpoint at the next start instead of holding the process open for hours."""
 
     STOP_WAIT_S = 30.0  # how long close() waits for running jobs to reach their next progress report
+    # Job kinds that run for minutes to hours get a thread of their own (one at a time), so that a training job
+    # never keeps the quick ones (generate, repair) waiting behind it.
+    LONG_KINDS = frozenset({"train"})
 
     def __init__(self, store: DiskStore, models: ModelCache, *, workers: int = 1) -> None:
         self.store = store
         self.models = models
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="atelier-job")
+        self._long_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="atelier-long-job")
         self._pending = 0
         self._lock = threading.Lock()
         self._stopping = threading.Event()
@@ -44,7 +48,9 @@ class EmbeddedQueue:
     def submit(self, job_id: str) -> None:
         with self._lock:
             self._pending += 1
-        future = self._pool.submit(self._run, job_id)
+        record = self.store.get_job(job_id)
+        pool = self._long_pool if record is not None and record.kind in self.LONG_KINDS else self._pool
+        future = pool.submit(self._run, job_id)
         with self._lock:
             self._futures.add(future)
         future.add_done_callback(self._forget)
@@ -80,7 +86,8 @@ class EmbeddedQueue:
 
     def close(self) -> None:
         self._stopping.set()
-        self._pool.shutdown(wait=False, cancel_futures=True)  # queued ones stay "queued" on disk for recover()
+        for pool in (self._pool, self._long_pool):
+            pool.shutdown(wait=False, cancel_futures=True)  # queued ones stay "queued" on disk for recover()
         with self._lock:
             running = list(self._futures)
         wait(running, timeout=self.STOP_WAIT_S)

@@ -225,13 +225,15 @@ class DiskStore:
         return self.root.is_dir() and os.access(self.root, os.W_OK)
 
     def purge_expired(self) -> int:
-        """Delete records, cache entries and results older than the TTL; returns how many files went."""
+        """Delete records, cache entries and results older than the TTL; returns how many files went. Only the
+        store's own folders: the data folder also holds what must outlive jobs (user-models/, train-runs/)."""
         cutoff = time.time() - self.ttl
         removed = 0
-        for path in self.root.rglob("*"):
-            if path.is_file() and path.stat().st_mtime < cutoff:
-                path.unlink(missing_ok=True)
-                removed += 1
+        for sub in ("jobs", "blobs", "cache"):
+            for path in (self.root / sub).rglob("*"):
+                if path.is_file() and path.stat().st_mtime < cutoff:
+                    path.unlink(missing_ok=True)
+                    removed += 1
         return removed
 
 

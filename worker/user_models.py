@@ -30,7 +30,7 @@ from typing import Protocol
 
 import redis
 
-from atelier.errors import AtelierError, QueueUnavailable
+from atelier.errors import BadInput, QueueUnavailable
 from models.registry import PREVIEW_SUFFIX, Registry
 
 log = logging.getLogger(__name__)
@@ -100,7 +100,7 @@ class DiskModelSpace:
             with os.fdopen(fd, "w") as f:
                 f.write(owner)
             return candidate
-        raise AtelierError(f"No free model id left for {base_id!r}; choose another name.", code="bad_input")
+        raise BadInput(f"No free model id left for {base_id!r}; choose another name.")
 
     def publish(self, model_id: str, source: Path) -> None:
         for name in _files(model_id):
@@ -121,8 +121,7 @@ class RedisModelSpace:
 
     def __init__(self, url: str, folder: Path) -> None:
         self.redis = redis.Redis.from_url(url, socket_connect_timeout=3, socket_timeout=30)
-        self.folder = Path(folder)
-        self.folder.mkdir(parents=True, exist_ok=True)
+        self.folder = Path(folder)  # created when the first model is copied in
         self._revision: bytes | None = _UNSEEN
         self._lock = threading.Lock()  # API threads may sync at once; one copies, the others wait
 
@@ -142,7 +141,7 @@ class RedisModelSpace:
                     return candidate
         except redis.ConnectionError as exc:
             raise QueueUnavailable("The job store (Redis) is unreachable.") from exc
-        raise AtelierError(f"No free model id left for {base_id!r}; choose another name.", code="bad_input")
+        raise BadInput(f"No free model id left for {base_id!r}; choose another name.")
 
     def publish(self, model_id: str, source: Path) -> None:
         weights, preview, manifest = (source / name for name in _files(model_id))
@@ -179,6 +178,7 @@ class RedisModelSpace:
             return True
 
     def _materialise(self, model_id: str, manifest: bytes) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
         local = self.folder / f"{model_id}.json"
         if local.is_file() and local.read_bytes() == manifest:
             return  # the manifest names the job that trained it, so the same text means the same weights

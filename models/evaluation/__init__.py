@@ -1,1 +1,2 @@
-"""Evaluation tools and benchmarks (`atelier benchmark WHAT`): digit classifier, Fréchet distance, reports."""
+"""Evaluation tools and benchmarks (`atelier benchmark WHAT`): class classifiers, Fréchet distance, EfficientNet-Lite0
+features, k-NN precision / recall, reports."""

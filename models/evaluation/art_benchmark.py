@@ -40,7 +40,7 @@ from models.evaluation.efficientnet_lite0 import FEATURE_DIM, EfficientNetLite0,
 from models.evaluation.frechet import frechet_distance_features
 from models.evaluation.precision_recall import K, precision_recall
 from models.evaluation.report import machine, write_section
-from models.preview import write_preview
+from models.preview import PREVIEW_COLS, UNCONDITIONAL_ROWS, write_preview
 from models.registry import ModelInfo, read_manifest
 
 log = logging.getLogger(__name__)
@@ -154,11 +154,12 @@ def _pct(x: float) -> str:
 
 
 def command_line(dataset: str, args: argparse.Namespace) -> str:
+    """The command that measures this set again (folders named only when they are not the default ones)."""
     parts = ["atelier benchmark art", f"--dataset {dataset}", f"--num-samples {args.num_samples}"]
     for flag, value, default in (("--weights-dir", args.weights_dir, REPO_ROOT / "models/weights"),
                                  ("--baselines-dir", args.baselines_dir, REPO_ROOT / "models/baselines")):
         if value.resolve() != default.resolve():
-            parts.append(f"{flag} {value.resolve().relative_to(REPO_ROOT) if value.resolve().is_relative_to(REPO_ROOT) else value}")
+            parts.append(f"{flag} {_relative(value, REPO_ROOT)}")
     return " ".join(parts)
 
 
@@ -195,9 +196,10 @@ def subsection(m: dict[str, Any], args: argparse.Namespace, grids: tuple[str, st
                       f"({_pct(c['accuracy_on_these_reals'])} on the {n:,} above), so that is the most a generator "
                       f"can expect. Per class: {per_class}."]
     if grids:
-        parts += ["", f"Samples (seeds 0–7 per row, one row per class when conditional): ours "
-                      f"![{m['ours']['id']} samples]({grids[0]}), the MLP baseline "
-                      f"![{m['mlp']['id']} samples]({grids[1]})."]
+        rows_are = (f"one row per class, seeds 0–{PREVIEW_COLS - 1}" if conditional
+                    else f"seeds 0–{UNCONDITIONAL_ROWS * PREVIEW_COLS - 1}, {PREVIEW_COLS} per row")
+        parts += ["", f"Samples ({rows_are}), ours and the MLP baseline:", "",
+                  f"![{m['ours']['id']} samples]({grids[0]}) ![{m['mlp']['id']} samples]({grids[1]})"]
     parts += ["", f"- Command: `{command_line(m['dataset'], args)}`", f"- Date: {m['measured']}",
               f"- Machine: {m['machine']}"]
     return "\n".join(parts) + "\n"
@@ -250,10 +252,9 @@ def manifest_metrics(m: dict[str, Any], which: str) -> dict[str, Any]:
 
 
 def _relative(path: Path, start: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(start.resolve()))
-    except ValueError:
-        return str(path.resolve())
+    """`path` relative to `start` when it lies below it (a link in the Markdown, a folder in the command)."""
+    path, start = path.resolve(), start.resolve()
+    return str(path.relative_to(start)) if path.is_relative_to(start) else str(path)
 
 
 def run(args: argparse.Namespace) -> int:

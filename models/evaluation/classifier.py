@@ -54,10 +54,11 @@ class ClassifierRecipe:
 
 
 # Art set -> the recipe of its class classifier, sized to train in a few minutes on one CPU thread. Calligraphy
-# styles are told apart by stroke shape, so little rotation; garments are photographed upright and centred.
+# styles differ in stroke weight and shape, which scaling and rotating blur: without augmentation the held-out
+# accuracy was 81.8% against 75.7% with it (4 epochs each). Garments are photographed upright and centred.
 ART_RECIPES = {
-    "calligraphy": ClassifierRecipe(width=16, epochs=4, batch_size=64, lr=2e-3, max_rotate_deg=4.0, max_shift=0.06,
-                                    max_scale=0.06),
+    "calligraphy": ClassifierRecipe(width=16, epochs=4, batch_size=64, lr=2e-3, max_rotate_deg=0.0, max_shift=0.0,
+                                    max_scale=0.0),
     "fashion": ClassifierRecipe(width=16, epochs=2, batch_size=128, lr=2e-3, max_rotate_deg=4.0, max_shift=0.06,
                                 max_scale=0.06),
 }
@@ -134,6 +135,7 @@ def train_classifier(data: LabelledImages, recipe: ClassifierRecipe = Classifier
     net = ImageClassifier(recipe.width, recipe.feature_dim, len(data.classes), channels=x.shape[1],
                           image_size=x.shape[-1])
     background = background_value(x)
+    augmented = recipe.max_rotate_deg > 0 or recipe.max_shift > 0 or recipe.max_scale > 0
     opt = torch.optim.Adam(net.parameters(), lr=recipe.lr)
     steps_per_epoch = len(x) // recipe.batch_size
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=recipe.lr, total_steps=recipe.epochs * steps_per_epoch)
@@ -144,7 +146,7 @@ def train_classifier(data: LabelledImages, recipe: ClassifierRecipe = Classifier
         correct = 0
         for i in range(steps_per_epoch):
             idx = perm[i * recipe.batch_size:(i + 1) * recipe.batch_size]
-            logits = net(augment(x[idx], recipe, gen, background))
+            logits = net(augment(x[idx], recipe, gen, background) if augmented else x[idx])
             loss = F.cross_entropy(logits, y[idx])
             opt.zero_grad(set_to_none=True)
             loss.backward()

@@ -55,7 +55,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def generate(info: ModelInfo, n: int) -> tuple[np.ndarray, np.ndarray | None]:
-    """n images (N, 28, 28) uint8 via the service's sampler, seeds 0..n-1; conditional models get n/10 per class."""
+    """n images (n, H, W) or (n, H, W, 3) uint8 via the service's sampler, seeds 0..n-1, and the requested class
+    of each (None for an unconditional model): classes in equal shares, n/10 each for digits."""
     net = load_network(info, "cpu")
     latent_dim = int(info.config["latent_dim"])
     k = len(info.classes)

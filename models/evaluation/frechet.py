@@ -42,5 +42,18 @@ def frechet_distance(mu1: np.ndarray, sigma1: np.ndarray, mu2: np.ndarray, sigma
 
 
 def frechet_distance_features(a: np.ndarray, b: np.ndarray) -> float:
-    """FD between two (N, D) feature sets."""
-    return frechet_distance(*feature_stats(a), *feature_stats(b))
+    """FD between two (N, D) and (M, D) feature sets.
+
+    With fewer images than dimensions (207 emoji in EfficientNet's 1280-d space) it works on the images instead of
+    the D x D covariances: with Xa, Xb the centred features, S = X^T X / (N - 1), the non-zero eigenvalues of
+    Sa Sb are those of (Xa Xb^T)(Xa Xb^T)^T / ((N - 1)(M - 1)), so Tr((Sa Sb)^(1/2)) is the sum of the singular
+    values of the N x M matrix Xa Xb^T over sqrt((N - 1)(M - 1)). Same number, far less work."""
+    if max(len(a), len(b)) >= np.shape(a)[1]:
+        return frechet_distance(*feature_stats(a), *feature_stats(b))
+    mu_a, mu_b = feature_stats(a)[0], feature_stats(b)[0]
+    xa = torch.as_tensor(np.asarray(a, dtype=np.float64) - mu_a)  # (N, D) centred
+    xb = torch.as_tensor(np.asarray(b, dtype=np.float64) - mu_b)  # (M, D)
+    na, nb = len(a) - 1, len(b) - 1
+    trace_sqrt = float(torch.linalg.svdvals(xa @ xb.T).sum()) / np.sqrt(na * nb)
+    diff = mu_a - mu_b
+    return float(diff @ diff + (xa * xa).sum().item() / na + (xb * xb).sum().item() / nb - 2 * trace_sqrt)

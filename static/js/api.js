@@ -104,8 +104,9 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Polls a job until it succeeds or fails (a cancelled job throws an ApiError), checking after 250 ms and backing
- * off to every 2 s, and gives up after a few minutes. `onUpdate(job)` sees each unfinished status; `onRetry()` is told when a check failed on the
- * network and will be tried again; `cancelled()` returning true stops the loop (the result is then null).
+ * off to every 2 s, and gives up after a few minutes. `onUpdate(job)` sees each unfinished status; `onRetry()` is
+ * told when a check failed on the network and will be tried again; `cancelled()` returning true stops the loop (the
+ * result is then null).
  */
 export async function pollJob(statusUrl, { onUpdate = () => {}, onRetry = () => {}, cancelled = () => false } = {}) {
   const started = performance.now();

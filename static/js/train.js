@@ -169,12 +169,15 @@ function readForm() {
 async function onSubmit(event) {
   event.preventDefault();
   if (busy) return;
-  clearFormError();
   if (!zipFile) {
-    showFormError("Choose your images first", `A .zip of ${limits.minImages} to ${number.format(limits.maxImages)} ` +
-      "images is needed.");
+    // A file refused here keeps its own explanation; otherwise say what is missing.
+    if (els.zipCard.dataset.state !== "invalid" || els.formError.hidden) {
+      showFormError("Choose your images first", `A .zip of ${limits.minImages} to ` +
+        `${number.format(limits.maxImages)} images is needed.`);
+    }
     return;
   }
+  clearFormError();
   const values = readForm();
   if (!values) return;
   const body = new FormData();

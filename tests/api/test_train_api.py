@@ -181,6 +181,11 @@ def test_cancel_a_queued_and_a_running_training_job(client):
     assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
 
     poll(client, running, lambda j: j["train"] and j["train"]["step"] >= 2)
+    # Training has a thread of its own: a quick job does not wait behind it.
+    quick = client.post("/api/v1/jobs/generate", json={"model": "digits", "seed": 2}).json()["id"]
+    assert poll(client, quick, finished)[0]["status"] == "succeeded"
+    assert client.get(f"/api/v1/jobs/{running}").json()["status"] == "running"
+
     r = client.post(f"/api/v1/jobs/{running}/cancel")
     assert r.status_code == 200 and r.json()["cancel_requested"] is True
     job, _ = poll(client, running, finished, timeout=30)

@@ -57,7 +57,7 @@ def test_repair_says_the_queue_is_unavailable(busy_page: Page, tmp_path: Path, s
     busy_page.screenshot(path=str(screenshots / "repair-server-busy.png"), full_page=True)
 
 
-@pytest.mark.parametrize("path", ["/", "/repair", "/jobs"])
+@pytest.mark.parametrize("path", ["/", "/repair", "/train", "/jobs"])
 def test_pages_paint_fast_and_load_nothing_from_elsewhere(page: Page, server: Server, path: str) -> None:
     requested: list[str] = []
     page.on("request", lambda r: requested.append(r.url))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from models.evaluation.frechet import frechet_distance_features
+from models.evaluation.frechet import feature_stats, frechet_distance, frechet_distance_features
 from models.evaluation.precision_recall import coverage, knn_radii, precision_recall
 
 pytestmark = pytest.mark.usefixtures("one_thread")
@@ -74,3 +74,11 @@ def test_frechet_with_fewer_points_than_dimensions() -> None:
     assert frechet_distance_features(f, f + 0.5) == pytest.approx(384 * 0.25, rel=1e-5)  # only the means differ
     g = np.abs(np.random.default_rng(1).normal(size=(60, 384))).astype(np.float32)
     assert frechet_distance_features(f, g) > 10 * frechet_distance_features(f, f + 0.05)
+
+
+def test_frechet_from_images_equals_frechet_from_covariances() -> None:
+    rng = np.random.default_rng(2)
+    a, b = np.abs(rng.normal(size=(40, 96))), np.abs(rng.normal(size=(30, 96))) + 0.2  # fewer images than dims
+    via_covariances = frechet_distance(*feature_stats(a), *feature_stats(b))
+    assert frechet_distance_features(a, b) == pytest.approx(via_covariances, rel=1e-6)
+    assert via_covariances > 1

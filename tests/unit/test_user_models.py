@@ -65,3 +65,20 @@ def test_a_shipped_model_wins_over_a_user_model_of_the_same_id(tmp_path):
     make_tiny_digits(shipped, version="9.9.9")
     registry = Registry([space.folder, shipped])
     assert registry.get("digits").version == "9.9.9"
+
+
+def test_purging_expired_jobs_never_touches_user_models(tmp_path):
+    import os
+    import time
+
+    from worker.store import DiskStore
+
+    store = DiskStore(tmp_path, ttl_seconds=60)  # embedded mode: the data folder holds both
+    space = DiskModelSpace(tmp_path / "user-models")
+    space.publish("cats", _export(tmp_path / "export", "cats"))
+    store.put_blob("train-x/checkpoint", b"old scratch")
+    stale = time.time() - 3600
+    for path in [*space.folder.iterdir(), tmp_path / "blobs" / "train-x" / "checkpoint.png"]:
+        os.utime(path, (stale, stale))
+    assert store.purge_expired() == 1  # the job's old scratch blob, nothing else
+    assert (space.folder / "cats.json").is_file() and (space.folder / "cats.safetensors").is_file()
