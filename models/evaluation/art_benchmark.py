@@ -193,8 +193,8 @@ def subsection(m: dict[str, Any], args: argparse.Namespace, grids: tuple[str, st
         per_class = ", ".join(f"{name}: {_pct(a)}" for name, a in zip(m["classes"], m["per_class_accuracy"]))
         parts += ["", f"Class accuracy by `{c['name']}`, a small CNN trained on the train split only: "
                       f"{_pct(c['heldout_accuracy'])} on all {c['heldout_images']:,} held-out images "
-                      f"({_pct(c['accuracy_on_these_reals'])} on the {n:,} above), so that is the most a generator "
-                      f"can expect. Per class: {per_class}."]
+                      f"({_pct(c['accuracy_on_these_reals'])} on the {n:,} above): what real images of the "
+                      f"requested class score. Per class: {per_class}."]
     if grids:
         rows_are = (f"one row per class, seeds 0–{PREVIEW_COLS - 1}" if conditional
                     else f"seeds 0–{UNCONDITIONAL_ROWS * PREVIEW_COLS - 1}, {PREVIEW_COLS} per row")
@@ -232,10 +232,9 @@ def merge_section(old_text: str, subsections: dict[str, str]) -> str:
     return INTRO + "".join(f"\n{kept[name]}" for name in sorted(kept, key=lambda s: (s not in SETS, s)))
 
 
-def write_grids(ours: ModelInfo, mlp: ModelInfo, folder: Path) -> tuple[Path, Path]:
-    """Each generator's preview grid (fixed seeds, the service's sampler) as <id>-samples.png."""
-    return tuple(write_preview(load_network(info), info, out=folder / f"{info.id}-samples.png")  # type: ignore
-                 for info in (ours, mlp))
+def write_grid(info: ModelInfo, folder: Path) -> Path:
+    """The generator's preview grid (fixed seeds, the service's sampler, models/preview.py) as <id>-samples.png."""
+    return write_preview(load_network(info), info, out=folder / f"{info.id}-samples.png")
 
 
 def manifest_metrics(m: dict[str, Any], which: str) -> dict[str, Any]:
@@ -276,8 +275,8 @@ def run(args: argparse.Namespace) -> int:
         m = measure_set(dataset, ours, mlp, args.num_samples, args.data_dir, net)
         grids = None
         if not args.no_write:
-            paths = write_grids(ours, mlp, args.samples_dir)
-            grids = tuple(_relative(p, args.benchmarks_md.parent) for p in paths)
+            grids = (_relative(write_grid(ours, args.samples_dir), args.benchmarks_md.parent),
+                     _relative(write_grid(mlp, args.samples_dir), args.benchmarks_md.parent))
         text = subsection(m, args, grids)
         print(text)
         log.info("%s measured in %.0f s (%s)", dataset, time.perf_counter() - t0, m["seconds"])

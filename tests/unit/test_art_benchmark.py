@@ -147,9 +147,12 @@ def test_writes_section_grids_and_metrics_and_keeps_other_sets(exported, small_i
     assert section.split("### fashion")[1] == fashion_part
 
 
-def test_nothing_to_measure_is_an_error_not_a_crash(exported, small_input, tmp_path, capsys) -> None:
-    assert art_benchmark.main(_args(exported, tmp_path, "--dataset", "calligraphy")) == 1
-    assert "skipped calligraphy" in capsys.readouterr().out
+def test_cli_with_nothing_to_measure_says_so_and_fails(exported, small_input, tmp_path, capsys) -> None:
+    from atelier.cli import main
+
+    assert main(["benchmark", "art", *_args(exported, tmp_path, "--dataset", "calligraphy")]) == 1
+    assert "skipped calligraphy: missing" in capsys.readouterr().out
+    assert not (tmp_path / "BENCHMARKS.md").exists()
 
 
 def test_art_classifier_learns_and_is_cached_with_its_accuracy(tmp_path) -> None:
