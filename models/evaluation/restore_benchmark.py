@@ -5,13 +5,15 @@ corrupted with fixed seeds. Rows, side by side:
 
     denoise   ours (known sigma), ours (blind), CBM3D (true sigma), OpenCV NLM (h tuned per sigma on training
               crops) at sigma 15 / 25 / 50; salt-and-pepper 10%: ours (blind) vs a 3x3 median
-    inpaint   ours, OpenCV TELEA and NS, scikit-image biharmonic on thin strokes, thick strokes and boxes:
-              PSNR over the image and over the hole, SSIM
+    inpaint   ours, ours' smooth prefill alone (models/networks/prefill.py), OpenCV TELEA and NS, scikit-image
+              biharmonic on thin strokes, thick strokes and boxes: PSNR over the image and over the hole, SSIM
     auto      synthetic scratches, specks, blotches, tears, grain and JPEG: ours (detect -> inpaint -> blind
               denoise) vs top-hat detection -> TELEA -> NLM; detection precision / recall / F1, PSNR / SSIM
     speed     seconds per megapixel of every method on one 512x512 crop, and each as a multiple of ours
 
-It writes the `## Photo repair` section of docs/BENCHMARKS.md and before/after examples to docs/images/.
+It writes the `## Photo repair` section of docs/BENCHMARKS.md, the measured metrics into the manifests and
+before/after examples to docs/images/. `--no-write` only prints the tables; with it, `--sections` can measure a
+part (e.g. `inpaint`) and `--inpaint-model` a candidate inpainter from a run folder's export.
 """
 
 from __future__ import annotations
@@ -35,13 +37,25 @@ from models.evaluation import restore_baselines as classical
 from models.evaluation.report import machine, write_section
 from models.photos import DEFAULT_PHOTO_DIR, load_split
 from models.quality import mask_scores, ssim
-from models.registry import Registry
+from models.registry import ModelInfo, Registry, read_manifest
 
 log = logging.getLogger(__name__)
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SECTION = "## Photo repair"
 SIGMAS = (15, 25, 50)
 MASK_KINDS = ("thin", "thick", "box")
+SECTIONS = ("denoise", "inpaint", "auto", "speed")
+NEEDS = {"denoise": ("denoise",), "inpaint": ("inpaint",), "auto": ("detect", "inpaint", "denoise"),
+         "speed": ("denoise", "inpaint", "detect")}  # section -> the networks it runs
+PREFILL_ROW = "ours: smooth prefill only"  # the inpainter's prefill alone, without the network
+
+
+def _sections(text: str) -> tuple[str, ...]:
+    picked = tuple(dict.fromkeys(v.strip() for v in text.split(",") if v.strip()))
+    unknown = [v for v in picked if v not in SECTIONS]
+    if unknown or not picked:
+        raise argparse.ArgumentTypeError(f"sections are a comma-separated subset of {','.join(SECTIONS)}")
+    return tuple(v for v in SECTIONS if v in picked)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -54,6 +68,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     a("--speed-side", type=int, default=512, help="side of the square crop the speed rows are timed on")
     a("--benchmarks-md", type=Path, default=REPO_ROOT / "docs" / "BENCHMARKS.md", help="file whose section is updated")
     a("--examples-dir", type=Path, default=REPO_ROOT / "docs" / "images", help="where before/after images go")
+    a("--sections", type=_sections, default=SECTIONS,
+      help="tables to measure, comma-separated subset of denoise,inpaint,auto,speed (a subset needs --no-write)")
+    a("--inpaint-model", type=Path, default=None,
+      help="measure this inpainter (an exported .json or .safetensors, e.g. from a run) instead of the one in "
+           "--weights (needs --no-write)")
+    a("--no-write", action="store_true",
+      help="print the tables only; docs/BENCHMARKS.md, the manifests' metrics and the example images stay as they are")
 
 
 # ---------------------------------------------------------------------------------------------- helpers
@@ -81,15 +102,21 @@ def rng_for(seed: int, *parts: int) -> np.random.Generator:
 
 
 class Ours:
-    """The shipped networks, loaded once."""
+    """The shipped networks (or those `needed`, with the inpainter optionally from another manifest), loaded once."""
 
-    def __init__(self, weights: Path) -> None:
+    def __init__(self, weights: Path, *, needed: tuple[str, ...] = ("denoise", "inpaint", "detect"),
+                 inpaint_model: Path | None = None) -> None:
         registry = Registry([weights])
-        missing = [m for m in ("denoise", "inpaint", "detect") if m not in registry]
+        self.info: dict[str, ModelInfo] = {}
+        if inpaint_model is not None and "inpaint" in needed:
+            self.info["inpaint"] = read_manifest(inpaint_model.with_suffix(".json"))
+            if self.info["inpaint"].architecture != "inpaint-unet":
+                raise SystemExit(f"--inpaint-model: {inpaint_model} is a {self.info['inpaint'].architecture} model")
+        missing = [m for m in needed if m not in self.info and m not in registry]
         if missing:
             raise SystemExit(f"missing models in {weights}: {', '.join(missing)} — train and export them first "
                              "(atelier train denoise|inpaint|detect ... --export models/weights)")
-        self.info = {m: registry.get(m) for m in ("denoise", "inpaint", "detect")}
+        self.info |= {m: registry.get(m) for m in needed if m not in self.info}
         self.nets = {m: load_network(info) for m, info in self.info.items()}
 
     def denoise(self, x: np.ndarray, sigma: float | None) -> np.ndarray:
@@ -134,12 +161,13 @@ def bench_denoise(ours: Ours, crops: list[np.ndarray], tune: list[np.ndarray], s
 def bench_inpaint(ours: Ours, crops: list[np.ndarray], seed: int) -> dict[str, Any]:
     table: dict[str, Any] = {}
     for kind_index, kind in enumerate(MASK_KINDS):
-        rows: dict[str, list] = {"ours": [], "OpenCV TELEA": [], "OpenCV NS": [], "biharmonic": []}
+        rows: dict[str, list] = {"ours": [], PREFILL_ROW: [], "OpenCV TELEA": [], "OpenCV NS": [], "biharmonic": []}
         for i, clean in enumerate(crops):
             h, w = clean.shape[:2]
             hole = degrade.random_inpaint_mask(h, w, rng_for(seed, 4, kind_index, i), kind=kind) > 0.5
             damaged = np.where(hole[..., None], 0.0, clean).astype(np.float32)
             rows["ours"].append(score(clean, ours.inpaint(damaged, hole), hole))
+            rows[PREFILL_ROW].append(score(clean, restore.smooth_fill(damaged, hole), hole))
             rows["OpenCV TELEA"].append(score(clean, classical.cv2_inpaint(damaged, hole, "telea"), hole))
             rows["OpenCV NS"].append(score(clean, classical.cv2_inpaint(damaged, hole, "ns"), hole))
             rows["biharmonic"].append(score(clean, classical.biharmonic(damaged, hole), hole))
@@ -172,6 +200,7 @@ def bench_speed(ours: Ours, image: np.ndarray) -> dict[str, float]:
         "CBM3D": lambda: classical.cbm3d(noisy, 25),
         "OpenCV NLM": lambda: classical.nlm(noisy, 10),
         "ours inpaint": lambda: ours.inpaint(image, hole),
+        "ours: smooth prefill": lambda: restore.smooth_fill(image, hole),
         "OpenCV TELEA": lambda: classical.cv2_inpaint(image, hole, "telea"),
         "biharmonic": lambda: classical.biharmonic(image, hole),
         "ours auto": lambda: ours.auto(noisy),
@@ -196,35 +225,48 @@ def _table(head: list[str], rows: list[list[str]]) -> str:
 
 
 def render(results: dict[str, Any], args: argparse.Namespace, ours: Ours, names: list[str]) -> str:
-    versions = ", ".join(f"`{m}` v{i.version}" for m, i in ours.info.items())
+    versions = ", ".join(f"`{i.id}` v{i.version}" for i in ours.info.values())
     parts = [SECTION, "", f"Command: `atelier benchmark restore --crop {args.crop} --photos {args.photos} "
              f"--seed {args.seed} --speed-side {args.speed_side}` — {date.today().isoformat()}, {machine()}.", "",
              f"Models: {versions}. Validation photos (held out from training, {args.crop}x{args.crop} centre crops): "
-             f"{', '.join(names)}.", "", "### Denoising (PSNR dB / SSIM)", ""]
-    for cond, rows in results["denoise"].items():
-        parts += [f"**{cond}**", "", _table(["method", "PSNR", "SSIM"],
-                                            [[k, f"{v['psnr']:.2f}", f"{v['ssim']:.4f}"] for k, v in rows.items()]), ""]
-    parts += ["### Inpainting", ""]
-    for kind, rows in results["inpaint"].items():
-        parts += [f"**{kind} masks**", "", _table(["method", "PSNR (image)", "PSNR (hole)", "SSIM"], [
-            [k, f"{v['psnr']:.2f}", f"{v['psnr_hole']:.2f}", f"{v['ssim']:.4f}"] for k, v in rows.items()]), ""]
-    auto = results["auto"]
-    def detection_cells(method: str) -> list[str]:
-        found = auto["detection"].get(method)
-        return [f"{found[m]:.3f}" for m in ("precision", "recall", "f1")] if found else ["–"] * 3
+             f"{', '.join(names)}.", ""]
+    if "denoise" in results:
+        parts += ["### Denoising (PSNR dB / SSIM)", ""]
+        for cond, rows in results["denoise"].items():
+            parts += [f"**{cond}**", "", _table(["method", "PSNR", "SSIM"], [
+                [k, f"{v['psnr']:.2f}", f"{v['ssim']:.4f}"] for k, v in rows.items()]), ""]
+    if "inpaint" in results:
+        parts += ["### Inpainting", ""]
+        for kind, rows in results["inpaint"].items():
+            parts += [f"**{kind} masks**", "", _table(["method", "PSNR (image)", "PSNR (hole)", "SSIM"], [
+                [k, f"{v['psnr']:.2f}", f"{v['psnr_hole']:.2f}", f"{v['ssim']:.4f}"] for k, v in rows.items()]), ""]
+    if "auto" in results:
+        auto = results["auto"]
 
-    parts += ["### Automatic old-photo repair", "", _table(
-        ["method", "precision", "recall", "F1", "PSNR", "SSIM"],
-        [[k, *detection_cells(k), f"{v['psnr']:.2f}", f"{v['ssim']:.4f}"] for k, v in auto["repair"].items()]), ""]
+        def detection_cells(method: str) -> list[str]:
+            found = auto["detection"].get(method)
+            return [f"{found[m]:.3f}" for m in ("precision", "recall", "f1")] if found else ["–"] * 3
+
+        parts += ["### Automatic old-photo repair", "", _table(
+            ["method", "precision", "recall", "F1", "PSNR", "SSIM"],
+            [[k, *detection_cells(k), f"{v['psnr']:.2f}", f"{v['ssim']:.4f}"] for k, v in auto["repair"].items()]), ""]
     parts += ["### Against the bars of the repair issue", "", _table(["bar", "measured", "met"], bars(results)), ""]
-    speed = results["speed"]
-    # Timings on a shared machine are noisy; the ratio to ours, measured in the same run, is what to read.
-    ours_for = {"CBM3D": "ours denoise", "OpenCV NLM": "ours denoise", "OpenCV TELEA": "ours inpaint",
-                "biharmonic": "ours inpaint", "top-hat + TELEA + NLM": "ours auto"}
-    parts += ["### Speed (seconds per megapixel, this CPU)", "", _table(
-        ["method", "s/MP", "time relative to ours"],
-        [[k, f"{v:.2f}", f"{v / speed[ours_for[k]]:.2f}x" if k in ours_for else "1x"] for k, v in speed.items()]), ""]
+    if "speed" in results:
+        speed = results["speed"]
+        # Timings on a shared machine are noisy; the ratio to ours, measured in the same run, is what to read.
+        ours_for = {"CBM3D": "ours denoise", "OpenCV NLM": "ours denoise", "OpenCV TELEA": "ours inpaint",
+                    "biharmonic": "ours inpaint", "ours: smooth prefill": "ours inpaint",
+                    "top-hat + TELEA + NLM": "ours auto"}
+        parts += ["### Speed (seconds per megapixel, this CPU)", "", _table(
+            ["method", "s/MP", "time relative to ours"],
+            [[k, f"{v:.2f}", f"{v / speed[ours_for[k]]:.2f}x" if k in ours_for else "1x"] for k, v in speed.items()]),
+            ""]
     return "\n".join(parts)
+
+
+def classical_rows(rows: dict[str, Any]) -> list[str]:
+    """The methods a table compares ours against: every row but ours and our own parts (the prefill alone)."""
+    return [k for k in rows if not k.startswith("ours")]
 
 
 def manifest_metrics(results: dict[str, Any]) -> dict[str, dict[str, float]]:
@@ -238,7 +280,7 @@ def manifest_metrics(results: dict[str, Any]) -> dict[str, dict[str, float]]:
     den |= {"psnr_salt_pepper10": sp["ours (blind)"]["psnr"], "median_psnr_salt_pepper10": sp["median 3x3"]["psnr"]}
     inp: dict[str, float] = {}
     for kind, r in results["inpaint"].items():
-        best = max((k for k in r if k != "ours"), key=lambda k: r[k]["psnr_hole"])
+        best = max(classical_rows(r), key=lambda k: r[k]["psnr_hole"])
         inp |= {f"psnr_{kind}": r["ours"]["psnr"], f"psnr_hole_{kind}": r["ours"]["psnr_hole"],
                 f"best_classical_psnr_hole_{kind}": r[best]["psnr_hole"]}
     auto = results["auto"]
@@ -255,7 +297,7 @@ def bars(results: dict[str, Any]) -> list[list[str]]:
     def row(bar: str, margin: float, unit: str, ok: bool) -> None:
         rows.append([bar, f"{margin:+.2f} {unit}", "yes" if ok else "**no**"])
 
-    for cond, r in results["denoise"].items():
+    for cond, r in results.get("denoise", {}).items():
         if cond.startswith("Gaussian"):
             for mode in ("ours (sigma given)", "ours (blind)"):
                 gap = r[mode]["psnr"] - r["CBM3D"]["psnr"]
@@ -265,16 +307,17 @@ def bars(results: dict[str, Any]) -> list[list[str]]:
         else:
             gap = r["ours (blind)"]["psnr"] - r["median 3x3"]["psnr"]
             row(f"denoise {cond}: ours above a 3x3 median", gap, "dB", gap > 0)
-    for kind, r in results["inpaint"].items():
+    for kind, r in results.get("inpaint", {}).items():
         for metric, label in (("psnr", "image"), ("psnr_hole", "hole")):
-            best = max((k for k in r if k != "ours"), key=lambda k: r[k][metric])
+            best = max(classical_rows(r), key=lambda k: r[k][metric])
             gap = r["ours"][metric] - r[best][metric]
             row(f"inpaint {kind}: ours above the best classical ({best}), PSNR over the {label}", gap, "dB", gap > 0)
-    auto = results["auto"]
-    f1 = auto["detection"]["ours"]["f1"]
-    row("auto: detection F1 at least 0.8", f1 - 0.8, "(F1 − 0.8)", f1 >= 0.8)
-    gap = auto["repair"]["ours"]["psnr"] - auto["repair"]["top-hat + TELEA + NLM"]["psnr"]
-    row("auto: repaired PSNR above top-hat + TELEA + NLM", gap, "dB", gap > 0)
+    if "auto" in results:
+        auto = results["auto"]
+        f1 = auto["detection"]["ours"]["f1"]
+        row("auto: detection F1 at least 0.8", f1 - 0.8, "(F1 − 0.8)", f1 >= 0.8)
+        gap = auto["repair"]["ours"]["psnr"] - auto["repair"]["top-hat + TELEA + NLM"]["psnr"]
+        row("auto: repaired PSNR above top-hat + TELEA + NLM", gap, "dB", gap > 0)
     return rows
 
 
@@ -299,14 +342,25 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _measure_and_write(args: argparse.Namespace) -> int:
-    ours = Ours(args.weights)
+    if not args.no_write and (args.sections != SECTIONS or args.inpaint_model is not None):
+        raise SystemExit("--sections (a part of the benchmark) and --inpaint-model (not the shipped inpainter) "
+                         "only print their tables: add --no-write")
+    ours = Ours(args.weights, needed=tuple(dict.fromkeys(m for sec in args.sections for m in NEEDS[sec])),
+                inpaint_model=args.inpaint_model)
     val = load_split("val", args.data_dir)[: args.photos]
     crops = [centre_crop(p, args.crop) for p in val]
-    tune = [centre_crop(p, args.crop) for p in load_split("train", args.data_dir)[:3]]
     manifest = json.loads((args.data_dir / "manifest.json").read_text())
     names = [e["name"] for e in manifest["photos"] if e["split"] == "val"][: len(crops)]
-    results = {"denoise": bench_denoise(ours, crops, tune, args.seed), "inpaint": bench_inpaint(ours, crops, args.seed),
-               "auto": bench_auto(ours, crops, args.seed), "speed": bench_speed(ours, centre_crop(val[0], args.speed_side))}
+    measure: dict[str, Callable[[], Any]] = {
+        "denoise": lambda: bench_denoise(ours, crops, [centre_crop(p, args.crop) for p in
+                                                       load_split("train", args.data_dir)[:3]], args.seed),
+        "inpaint": lambda: bench_inpaint(ours, crops, args.seed),
+        "auto": lambda: bench_auto(ours, crops, args.seed),
+        "speed": lambda: bench_speed(ours, centre_crop(val[0], args.speed_side))}
+    results = {section: measure[section]() for section in args.sections}
+    if args.no_write:
+        print(render(results, args, ours, names))
+        return 0
     write_section(args.benchmarks_md, SECTION, render(results, args, ours, names))
     for model_id, metrics in manifest_metrics(results).items():
         update_metrics(ours.info[model_id], metrics | {"measured": date.today().isoformat(),

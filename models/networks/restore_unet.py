@@ -7,6 +7,11 @@ a 1x1 convolution + PixelShuffle, and the output is unfolded back to full resolu
 resolution refines edges (a few channels only). Residual outputs: the denoiser and the inpainter predict a
 correction added to their input.
 
+Inpainting with a prefill (config `prefill="normconv"`, models/networks/prefill.py): the hole is first filled by a
+cheap smooth interpolation of the known pixels, the network reads that prefilled image + mask and predicts a
+residual on it; its last layers start at zero, so an untrained network returns exactly the prefill. With
+`prefill="none"` (inpaint 0.1.0) the hole is blanked to mid-grey and the network invents it from nothing.
+
     UNetCore        tensor -> tensor, no task logic                                 (B, in, H, W) -> (B, out, H, W)
     Denoiser        RGB + optional noise level (blind when absent)                  -> RGB
     Inpainter       RGB + mask (1 = missing); pixels outside the mask come back unchanged  -> RGB
@@ -23,11 +28,14 @@ network serves both modes; a user's --sigma becomes a strength control.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
+from typing import Any
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+from models.networks.prefill import PREFILLS
 
 TASKS = ("denoise", "inpaint", "detect")
 LEVEL_SCALE = 50.0  # noise level map = sigma (0-255 scale) / LEVEL_SCALE
@@ -42,10 +50,15 @@ class RestoreUNetConfig:
     dilations: tuple[int, ...] = ()  # extra dilated blocks at the deepest level, for context (inpaint)
     gated: bool = False  # gated convolutions (feature * sigmoid(gate)), for masked inputs
     head_channels: int = 16  # channels of the full-resolution refinement head; 0 = no head
+    prefill: str = "none"  # inpaint: "none" = blank hole; "normconv" = refine a smooth fill (prefill.py)
 
     def __post_init__(self) -> None:
         if self.task not in TASKS:
             raise ValueError(f"unknown task {self.task!r}; known: {TASKS}")
+        if self.prefill not in PREFILLS:
+            raise ValueError(f"unknown prefill {self.prefill!r}; known: {tuple(PREFILLS)}")
+        if self.prefill != "none" and self.task != "inpaint":
+            raise ValueError(f"prefill {self.prefill!r} is for inpainting, not {self.task!r}")
         self.widths, self.enc_blocks = tuple(self.widths), tuple(self.enc_blocks)
         self.dec_blocks, self.dilations = tuple(self.dec_blocks), tuple(self.dilations)
         if len(self.enc_blocks) != len(self.widths) or len(self.dec_blocks) != len(self.widths) - 1:
@@ -66,6 +79,13 @@ class RestoreUNetConfig:
 
     def to_dict(self) -> dict:
         return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+
+    @classmethod
+    def from_dict(cls, config: dict[str, Any]) -> "RestoreUNetConfig":
+        """From a manifest or snapshot; keys it does not know are ignored, missing ones take their defaults (a
+        manifest written before `prefill` existed means prefill "none")."""
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in config.items() if k in names})
 
 
 def tiny_config(task: str) -> RestoreUNetConfig:
@@ -138,7 +158,7 @@ class UNetCore(nn.Module):
         else:
             self.head = None
         with torch.no_grad():
-            self.tail.weight.mul_(0.1)
+            self.tail.weight.mul_(0.0 if cfg.prefill != "none" else 0.1)  # refining a prefill: start at it
             self.tail.bias.zero_()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -207,9 +227,15 @@ class Inpainter(_Task):
 
     def predict(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         """The network's raw guess everywhere (training uses it); mask (B, 1, H, W), 1 = missing."""
-        masked = (x - 0.5) * (1 - mask)  # holes become 0 (mid-grey): nothing of the lost pixels leaks in
-        inp, (h0, w0) = pad_to(torch.cat([masked, mask], dim=1), self.cfg.multiple)
-        return (inp[:, :3] + 0.5 + self.core(inp))[..., :h0, :w0]
+        fill = PREFILLS[self.cfg.prefill]
+        if fill is None:
+            masked = (x - 0.5) * (1 - mask)  # holes become 0 (mid-grey): nothing of the lost pixels leaks in
+            inp, (h0, w0) = pad_to(torch.cat([masked, mask], dim=1), self.cfg.multiple)
+            return (inp[:, :3] + 0.5 + self.core(inp))[..., :h0, :w0]
+        # the smooth fill reads only the known pixels: nothing of the lost ones leaks in either
+        start = fill(x * (1 - mask), 1 - mask)  # (B, 3, H, W): known pixels as given, the hole interpolated
+        inp, (h0, w0) = pad_to(torch.cat([start - 0.5, mask], dim=1), self.cfg.multiple)
+        return start + self.core(inp)[..., :h0, :w0]  # prefill + residual
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         """x (B, 3, H, W) in [0, 1], mask (B, 1, H, W) with 1 = missing -> x outside the mask, filled inside."""
@@ -256,8 +282,7 @@ def builder(task: str):
     """ARCHITECTURES entry: config dict (from a manifest) -> the task's inference network."""
 
     def build_from_dict(config: dict) -> nn.Module:
-        names = RestoreUNetConfig.__dataclass_fields__.keys()
-        cfg = RestoreUNetConfig(**{k: v for k, v in config.items() if k in names})
+        cfg = RestoreUNetConfig.from_dict(config)
         if cfg.task != task:
             raise ValueError(f"architecture {task}-unet needs a config with task {task!r}, got {cfg.task!r}")
         return build(cfg)

@@ -5,7 +5,8 @@
               film grain, JPEG, mixtures; models/degrade.py), Charbonnier loss; the noise level is given with a
               "known" flag for half the images and withheld (blind) for the rest
     inpaint   Inpainter: thin / thick strokes, blobs and boxes covering up to 40%; L1 on the whole guess plus a
-              heavier L1 in the hole; optionally a light hinge-GAN term from a patch discriminator (--adv-weight)
+              heavier L1 in the hole; optionally a light hinge-GAN term from a patch discriminator (--adv-weight);
+              --prefill normconv: the network refines a smooth fill of the hole instead of a blank one
     detect    DamageDetector: synthetic old-photo damage with its true mask; BCE + Dice
 
 Training photos: the train split of models/photos.py (or --train-folder); validation crops: its held-out val split
@@ -20,7 +21,7 @@ weights (what samples, validation and exports use). The run folder collects
     checkpoint.json                        pointer to the latest snapshot + step, task, config, optimiser scalars
 
 `--resume` continues where the latest snapshot stopped; `--export DIR` writes the EMA network as
-DIR/<model-id>.{safetensors,json} via models.checkpoint.save_model.
+DIR/<model-id>.{safetensors,json} via models.checkpoint.save_model (`--export-dtype float16`: half the size).
 """
 
 from __future__ import annotations
@@ -43,12 +44,12 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from PIL import Image
-from safetensors.torch import load_file
 from tqdm import tqdm
 
 from models import degrade
 from models.entrypoint import module_main
-from models.checkpoint import save_model
+from models.checkpoint import WEIGHT_DTYPES, load_weights, save_model
+from models.networks.prefill import PREFILLS
 from models.networks.restore_unet import TASKS, RestoreUNetConfig, build, macs_per_pixel, tiny_config
 from models.registry import read_manifest
 from models.photos import DEFAULT_PHOTO_DIR, load_folder, load_split
@@ -63,7 +64,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "denoise": dict(widths=(32, 64, 96, 128), enc_blocks=(1, 2, 2, 2), dec_blocks=(1, 1, 1), dilations=(),
                     gated=False, head_channels=16, patch_size=128, batch_size=16, lr=1e-3),
     "inpaint": dict(widths=(32, 64, 96, 128), enc_blocks=(1, 2, 2, 2), dec_blocks=(1, 1, 1), dilations=(2, 4, 8),
-                    gated=True, head_channels=16, patch_size=192, batch_size=8, lr=5e-4),
+                    gated=True, head_channels=16, prefill="none", patch_size=192, batch_size=8, lr=5e-4),
     "detect": dict(widths=(24, 48, 64, 96), enc_blocks=(1, 1, 2, 2), dec_blocks=(1, 1, 1), dilations=(),
                    gated=False, head_channels=8, patch_size=128, batch_size=16, lr=1e-3),
 }
@@ -116,6 +117,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--dilations", type=_ints, default=None, help="dilated context blocks at the deepest level")
     g.add_argument("--gated", action=argparse.BooleanOptionalAction, default=None, help="gated convolutions")
     g.add_argument("--head-channels", type=int, default=None, help="full-resolution head channels (0 = none)")
+    g.add_argument("--prefill", choices=tuple(PREFILLS), default=None,
+                   help="inpaint: none = the network fills a blank hole (0.1.0); normconv = it refines a smooth "
+                        "normalised-convolution fill (models/networks/prefill.py), starting out equal to it")
     t = parser.add_argument_group("task recipes")
     t.add_argument("--max-sigma", type=float, default=50.0, help="denoise: largest Gaussian sigma (0-255 scale)")
     t.add_argument("--blind-prob", type=float, default=0.5, help="denoise: share of images without a noise level")
@@ -126,18 +130,29 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     t.add_argument("--dice-weight", type=float, default=1.0, help="detect: weight of the Dice loss")
     add_export_arguments(parser, network="network", version="0.1.0", default_id="the task",
                          default_card="docs/models/<id>.md")
+    parser.add_argument("--export-dtype", choices=tuple(WEIGHT_DTYPES), default="float32",
+                        help="how the exported weights are stored: float16 halves the file (loading widens it back)")
 
 
 def build_config(args: argparse.Namespace) -> RestoreUNetConfig:
+    if args.prefill not in (None, "none") and args.task != "inpaint":
+        raise SystemExit(f"--prefill {args.prefill} is for inpaint only, not {args.task}")
     if args.init_from is not None:  # the exported model fixes the architecture
-        return RestoreUNetConfig(**read_manifest(manifest_path(args.init_from)).config)
+        info = read_manifest(manifest_path(args.init_from))
+        cfg = RestoreUNetConfig.from_dict(info.config)
+        if args.prefill is not None and args.prefill != cfg.prefill:
+            raise SystemExit(
+                f"--init-from: {info.id}@{info.version} was trained with prefill {cfg.prefill!r}, not "
+                f"{args.prefill!r}: its input planes mean something else (a blank hole vs. a smooth fill of it), "
+                f"so its weights are no starting point; train a --prefill {args.prefill} network from scratch")
+        return cfg
     if args.tiny:
         base = tiny_config(args.task)
         d = base.to_dict()
     else:
         d = {k: v for k, v in DEFAULTS[args.task].items() if k in RestoreUNetConfig.__dataclass_fields__}
         d["task"] = args.task
-    for k in ("widths", "enc_blocks", "dec_blocks", "dilations", "gated", "head_channels"):
+    for k in ("widths", "enc_blocks", "dec_blocks", "dilations", "gated", "head_channels", "prefill"):
         if getattr(args, k) is not None:
             d[k] = getattr(args, k)
     return RestoreUNetConfig(**d)
@@ -155,7 +170,7 @@ def load_init(args: argparse.Namespace, task: str) -> tuple[dict[str, torch.Tens
         raise SystemExit(f"--init-from: {info.id} is a {info.architecture} model, not {ARCHITECTURE[task]}")
     training = dict(json.loads(path.read_text()).get("training") or {})
     stages = training.pop("stages", None) or [training]
-    return load_file(str(info.weights_path)), [dict(s, model=f"{info.id}@{info.version}") for s in stages]
+    return load_weights(info.weights_path), [dict(s, model=f"{info.id}@{info.version}") for s in stages]
 
 
 def hyper(args: argparse.Namespace, name: str) -> Any:
@@ -379,7 +394,7 @@ class Trainer:
         save_snapshot(self.run_dir, self.step, t, meta)
 
     def restore(self, tensors: dict[str, torch.Tensor], meta: dict[str, Any]) -> None:
-        if meta["task"] != self.task or meta["config"] != self.cfg.to_dict():
+        if meta["task"] != self.task or RestoreUNetConfig.from_dict(meta["config"]) != self.cfg:
             raise SystemExit(f"--resume: the run trained task {meta['task']} with config {meta['config']}; "
                              f"got {self.task} {self.cfg.to_dict()}")
         self.net.load_state_dict(sub_state(tensors, "net"))
@@ -568,7 +583,7 @@ class Trainer:
             "card": a.card or f"docs/models/{model_id}.md",
             "training": self.training_record(),
         }
-        return save_model(folder, manifest, self.ema.state_dict())
+        return save_model(folder, manifest, self.ema.state_dict(), dtype=a.export_dtype)
 
 
 def load_images(args: argparse.Namespace) -> tuple[list[np.ndarray], list[np.ndarray]]:

@@ -3,15 +3,14 @@
 import json
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from models.evaluation import restore_benchmark
 from tests.conftest import make_tiny_restorers
 
 
-def test_benchmark_writes_every_table(tmp_path):
-    weights, data = tmp_path / "weights", tmp_path / "photos"
-    make_tiny_restorers(weights)
+def make_photos(data):
     entries = []
     rng = np.random.default_rng(0)
     for split, n in (("train", 3), ("val", 2)):
@@ -22,6 +21,18 @@ def test_benchmark_writes_every_table(tmp_path):
             Image.fromarray(np.clip(img, 0, 255).astype(np.uint8)).save(data / split / f"{split}{i}.png")
             entries.append({"name": f"{split}{i}", "split": split, "file": f"{split}/{split}{i}.png"})
     (data / "manifest.json").write_text(json.dumps({"photos": entries}))
+
+
+def parse(argv):
+    parser = restore_benchmark.argparse.ArgumentParser()
+    restore_benchmark.add_arguments(parser)
+    return parser.parse_args(argv)
+
+
+def test_benchmark_writes_every_table(tmp_path):
+    weights, data = tmp_path / "weights", tmp_path / "photos"
+    make_tiny_restorers(weights)
+    make_photos(data)
     md = tmp_path / "BENCHMARKS.md"
     md.write_text("# Benchmarks\n\n## Digits generator\n\nkept as is\n")
     parser = restore_benchmark.argparse.ArgumentParser()
@@ -33,9 +44,47 @@ def test_benchmark_writes_every_table(tmp_path):
     assert "## Digits generator\n\nkept as is" in text  # other sections untouched
     for needle in ("## Photo repair", "Gaussian sigma 15", "Gaussian sigma 50", "salt-and-pepper 10%", "CBM3D",
                    "OpenCV NLM (h=", "**thin masks**", "**box masks**", "biharmonic", "top-hat + TELEA + NLM",
-                   "s/MP", "val0, val1", "### Against the bars", "detection F1 at least 0.8"):
+                   "s/MP", "val0, val1", "### Against the bars", "detection F1 at least 0.8",
+                   "| ours: smooth prefill only |", "| ours: smooth prefill |"):
         assert needle in text, needle
     assert (tmp_path / "restore-auto.png").is_file()
     for model_id, key in (("denoise", "cbm3d_psnr_sigma25"), ("inpaint", "psnr_hole_box"), ("detect", "f1")):
         manifest = json.loads((weights / f"{model_id}.json").read_text())
         assert isinstance(manifest["metrics"][key], float), manifest["metrics"]  # measured numbers, in the manifest
+
+    assert "best classical (ours" not in text  # our own prefill is not a classical method
+
+
+def test_no_write_measures_a_candidate_inpainter_alone_and_touches_nothing(tmp_path, capsys):
+    """A candidate from a run (here an untrained prefill network, which returns its prefill exactly) measured on
+    the inpainting table only: printed, with docs, manifests and images left as they were."""
+    import torch
+
+    from models.checkpoint import save_model
+    from models.networks.restore_unet import RestoreUNetConfig, build, tiny_config
+
+    weights, data, cand = tmp_path / "weights", tmp_path / "photos", tmp_path / "cand"
+    make_tiny_restorers(weights)
+    make_photos(data)
+    torch.manual_seed(0)
+    cfg = RestoreUNetConfig.from_dict(tiny_config("inpaint").to_dict() | {"prefill": "normconv"})
+    save_model(cand, {"id": "inpaint-cand", "kind": "restore", "architecture": "inpaint-unet", "version": "0.0.9",
+                      "description": "", "classes": [], "image_size": 0, "channels": 3, "config": cfg.to_dict(),
+                      "metrics": {}}, build(cfg).state_dict())
+    md = tmp_path / "BENCHMARKS.md"
+    md.write_text("# Benchmarks\n")
+    before = {p.name: p.read_bytes() for p in [*weights.iterdir(), *cand.iterdir()]}
+    argv = ["--weights", str(weights), "--data-dir", str(data), "--crop", "48", "--photos", "2",
+            "--benchmarks-md", str(md), "--examples-dir", str(tmp_path / "img"), "--sections", "inpaint",
+            "--inpaint-model", str(cand / "inpaint-cand.json")]
+    with pytest.raises(SystemExit, match="--no-write"):  # a partial benchmark must not write its section
+        restore_benchmark.run(parse(argv))
+    assert restore_benchmark.run(parse(argv + ["--no-write"])) == 0
+    out = capsys.readouterr().out
+    assert "`inpaint-cand` v0.0.9" in out and "**box masks**" in out and "Denois" not in out
+    assert "s/MP" not in out and "old-photo" not in out
+    ours = [line.split("|")[2:5] for line in out.splitlines() if line.startswith("| ours |")]
+    prefill = [line.split("|")[2:5] for line in out.splitlines() if line.startswith("| ours: smooth prefill only |")]
+    assert len(ours) == 3 and ours == prefill  # untrained: the network's fill is its prefill, to the digit
+    assert md.read_text() == "# Benchmarks\n" and not (tmp_path / "img").exists()
+    assert before == {p.name: p.read_bytes() for p in [*weights.iterdir(), *cand.iterdir()]}

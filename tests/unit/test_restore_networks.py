@@ -4,6 +4,7 @@ import pytest
 import torch
 
 from models.networks import ARCHITECTURES, build_network
+from models.networks.prefill import normconv_fill
 from models.networks.restore_unet import (Denoiser, Inpainter, RestoreUNetConfig, UNetCore, macs_per_pixel,
                                           tiny_config)
 
@@ -94,3 +95,52 @@ def test_most_computation_runs_below_full_resolution():
     total = macs_per_pixel(cfg)
     assert full_res < 0.1 * total
     assert 10_000 < total < 200_000  # CPU budget: tens of kMACs per pixel
+
+
+def prefill_net() -> torch.nn.Module:
+    torch.manual_seed(0)
+    cfg = RestoreUNetConfig(**(tiny_config("inpaint").to_dict() | {"prefill": "normconv"}))
+    return build_network("inpaint-unet", cfg.to_dict()).eval()
+
+
+def test_untrained_prefill_network_returns_exactly_the_prefill_in_the_hole_and_the_input_outside():
+    x = torch.rand(2, 3, 37, 53)
+    mask = torch.zeros(2, 1, 37, 53)
+    mask[0, :, 10:25, 5:30] = 1
+    mask[1, :, :, 20:23] = 1
+    inp = prefill_net()
+    with torch.no_grad():
+        out = inp(x, mask)
+    fill = normconv_fill(x, 1 - mask)
+    hole = mask.expand_as(x) > 0
+    assert torch.equal(out[hole], fill[hole])
+    assert torch.equal(out[~hole], x[~hole])
+    assert not torch.allclose(out[hole], x[hole])  # the hole really was filled, not passed through
+
+
+def test_prefill_network_refines_the_prefill_once_its_residual_is_not_zero():
+    x = torch.rand(1, 3, 32, 32)
+    mask = torch.zeros(1, 1, 32, 32)
+    mask[..., 8:20, 8:20] = 1
+    y = x.clone()
+    y[..., 8:20, 8:20] = torch.rand(1, 3, 12, 12)  # different content inside the hole
+    inp = prefill_net()
+    for p in inp.parameters():
+        p.data.normal_(0, 0.2)
+    with torch.no_grad():
+        a, b = inp.predict(x, mask), inp.predict(y, mask)
+    assert torch.equal(a, b)  # the lost pixels never leak in, through the prefill or the network
+    fill = normconv_fill(x, 1 - mask)
+    assert (a - fill)[..., 8:20, 8:20].abs().mean() > 0.01  # a trained residual moves the fill
+
+
+def test_prefill_is_an_inpaint_option_and_old_configs_mean_none():
+    with pytest.raises(ValueError):
+        RestoreUNetConfig(task="denoise", prefill="normconv")
+    with pytest.raises(ValueError):
+        RestoreUNetConfig(task="inpaint", prefill="telea")
+    old = tiny_config("inpaint").to_dict()
+    del old["prefill"]  # a manifest written before the option existed
+    assert RestoreUNetConfig.from_dict(old).prefill == "none"
+    cfg = RestoreUNetConfig(task="inpaint", prefill="normconv")
+    assert RestoreUNetConfig.from_dict(cfg.to_dict()) == cfg

@@ -154,3 +154,72 @@ def test_batches_are_reproducible_and_corruptions_match_the_task(folders):
         else:
             assert a.target.shape == (4, 1, 32, 32) and set(a.target.unique().tolist()) <= {0.0, 1.0}
         t.pool.shutdown()
+
+
+def test_inpaint_with_prefill_starts_at_the_prefill_trains_resumes_and_exports(folders, tmp_path):
+    from models.networks.prefill import normconv_fill
+
+    parser = argparse.ArgumentParser()
+    restore.add_arguments(parser)
+    images = [np.asarray(Image.open(p).convert("RGB")) for p in sorted(folders[0].glob("*.png"))]
+    t = restore.Trainer(parser.parse_args(["inpaint", "--tiny", "--prefill", "normconv", "--batch-size", "2",
+                                           "--patch-size", "32"]), images, [])
+    b = t.make_batch(0)
+    _, parts = t.losses(b)
+    m = b.aux
+    # the zero-initialised residual: the first loss is the prefill's own error
+    assert parts["l1_hole"] == pytest.approx(((normconv_fill(b.inp, 1 - m) - b.target).abs() * m).mean().item())
+    t.pool.shutdown()
+
+    run_dir = tmp_path / "run"
+    assert train("inpaint", run_dir, folders, "--steps", "2", "--prefill", "normconv") == 0
+    assert all(np.isfinite(r["loss"]) for r in rows(run_dir) if "loss" in r)
+    with pytest.raises(SystemExit):  # resuming needs the same architecture, prefill included
+        train("inpaint", run_dir, folders, "--steps", "3", "--resume")
+    assert train("inpaint", run_dir, folders, "--steps", "3", "--resume", "--prefill", "normconv",
+                 "--export", str(tmp_path / "w"), "--model-id", "inpaint-pre") == 0
+    assert [r["step"] for r in rows(run_dir) if "loss" in r] == [1, 2, 3]
+    info = read_manifest(tmp_path / "w" / "inpaint-pre.json")
+    assert info.config["prefill"] == "normconv"
+    net = load_network(info)
+    assert net.cfg.prefill == "normconv"
+    x, mask = torch.rand(1, 3, 21, 30), torch.zeros(1, 1, 21, 30)
+    mask[..., 5:12, 4:20] = 1
+    with torch.no_grad():
+        out = net(x, mask)
+    assert torch.isfinite(out).all() and torch.equal(out[mask.expand_as(x) == 0], x[mask.expand_as(x) == 0])
+
+    # a later stage from the prefill model keeps its prefill
+    assert train("inpaint", tmp_path / "next", folders, "--steps", "1", "--init-from",
+                 str(tmp_path / "w" / "inpaint-pre.json")) == 0
+    assert json.loads((tmp_path / "next" / "checkpoint.json").read_text())["config"]["prefill"] == "normconv"
+
+
+def test_init_from_a_model_without_prefill_into_a_prefill_network_is_refused(folders, tmp_path):
+    assert train("inpaint", tmp_path / "a", folders, "--steps", "1", "--export", str(tmp_path / "w"),
+                 "--model-id", "inpaint-blank") == 0
+    with pytest.raises(SystemExit, match="prefill"):
+        train("inpaint", tmp_path / "b", folders, "--steps", "1", "--prefill", "normconv", "--init-from",
+              str(tmp_path / "w" / "inpaint-blank.json"))
+    with pytest.raises(SystemExit, match="inpaint only"):
+        train("denoise", tmp_path / "c", folders, "--steps", "1", "--prefill", "normconv")
+
+
+def test_float16_export_halves_the_file_and_loads_as_float32(folders, tmp_path):
+    run_dir = tmp_path / "run"
+    assert train("inpaint", run_dir, folders, "--steps", "2", "--export", str(tmp_path / "w32"),
+                 "--model-id", "inpaint-x") == 0
+    assert train("inpaint", run_dir, folders, "--steps", "2", "--resume", "--export", str(tmp_path / "w16"),
+                 "--model-id", "inpaint-x", "--export-dtype", "float16") == 0
+    f32, f16 = (tmp_path / d / "inpaint-x.safetensors" for d in ("w32", "w16"))
+    stored = load_file(str(f16))
+    assert {v.dtype for v in stored.values()} == {torch.float16}
+    assert f16.stat().st_size < 0.6 * f32.stat().st_size
+    a, b = (load_network(read_manifest(tmp_path / d / "inpaint-x.json")) for d in ("w32", "w16"))
+    assert all(p.dtype == torch.float32 for p in b.parameters())
+    for (k, pa), pb in zip(a.state_dict().items(), b.state_dict().values()):
+        assert torch.allclose(pa, pb, rtol=1e-3, atol=1e-4), k  # float16 keeps ~3 significant digits
+    x, mask = torch.rand(1, 3, 40, 40), torch.zeros(1, 1, 40, 40)
+    mask[..., 10:30, 12:20] = 1
+    with torch.no_grad():
+        assert (a(x, mask) - b(x, mask)).abs().max() < 2e-3

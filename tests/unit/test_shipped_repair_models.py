@@ -68,3 +68,41 @@ def test_detector_finds_drawn_damage(photo) -> None:
     recall = (found & truth).sum() / truth.sum()
     false_alarms = (found & ~truth).sum() / (~truth).sum()
     assert recall > 0.3 and false_alarms < 0.1, (recall, false_alarms)
+
+
+def test_shipped_inpainter_still_fills_a_blank_hole_as_it_was_trained_to(photo) -> None:
+    """0.1.0 predates the prefill option: its manifest has none, so it must read the image with the hole blanked
+    to mid-grey (not a prefilled one) and add its own output to that, exactly the computation it was trained with."""
+    import torch
+
+    from models.networks.restore_unet import pad_to
+
+    net = shipped("inpaint")
+    assert "prefill" not in read_manifest(WEIGHTS / "inpaint.json").config and net.cfg.prefill == "none"
+    x = to_tensor(photo[None])[..., :100, :120]
+    mask = torch.zeros(1, 1, 100, 120)
+    mask[..., 30:60, 40:90] = 1
+    with torch.no_grad():
+        inp, _ = pad_to(torch.cat([(x - 0.5) * (1 - mask), mask], dim=1), net.cfg.multiple)
+        by_hand = (inp[:, :3] + 0.5 + net.core(inp))[..., :100, :120]
+        assert torch.equal(net.predict(x, mask), by_hand)
+
+
+def test_float16_copy_of_the_shipped_inpainter_is_half_the_size_and_fills_the_same(photo, tmp_path) -> None:
+    import json
+
+    from models.checkpoint import load_weights, save_model
+
+    info = read_manifest(WEIGHTS / "inpaint.json")
+    if not info.weights_path.is_file():
+        pytest.skip("inpaint weights are not shipped yet")
+    manifest = json.loads((WEIGHTS / "inpaint.json").read_text())
+    save_model(tmp_path, manifest, load_weights(info.weights_path), dtype="float16")
+    half = tmp_path / "inpaint.safetensors"
+    assert half.stat().st_size < 0.52 * info.weights_path.stat().st_size
+    mask = degrade.random_inpaint_mask(256, 256, np.random.default_rng(1), "thick").astype(bool)
+    holed = np.where(mask[..., None], 1.0, photo).astype(np.float32)
+    full = restore.inpaint(load_network(info), holed, mask)
+    small = restore.inpaint(load_network(read_manifest(tmp_path / "inpaint.json")), holed, mask)
+    assert np.abs(full - small).max() < 2e-3  # under half a grey level of 8-bit output
+    assert abs(db(full, photo, mask) - db(small, photo, mask)) < 0.005

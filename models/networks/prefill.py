@@ -1,0 +1,93 @@
+"""Cheap smooth fills of image holes from the known pixels: the starting point the inpainter refines.
+
+    normconv   multi-scale normalised convolution (Knutsson & Westin 1993, "Normalized and differential
+               convolution"), run as a pull-push pyramid (Gortler et al. 1996, "The Lumigraph"):
+
+    pull   level 0 holds (image * known, known); each coarser level is the previous one filtered with a [1,3,3,1]/8
+           kernel per axis and subsampled by 2, down to 1x1. At every level value = (image * known) / known is the
+           normalised convolution of the known pixels at that scale, and `known` is its certainty (the weighted
+           fraction of known pixels under the kernel).
+    push   from the coarsest level to the finest: where the certainty reaches CERTAINTY, the level's own
+           normalised estimate; where it is lower, the coarser fill upsampled (bilinear), mixed in proportion
+           (certainty / CERTAINTY); then SWEEPS Jacobi sweeps of a 3x3 binomial smoothing over the uncertain pixels
+           (the certain ones are held), which relaxes the fill towards a membrane (harmonic) interpolant, as a
+           multigrid solver would, instead of leaving the blocky look of plain pull-push.
+
+The levels shrink by 4, so the whole fill costs a few hundred additions and multiplications per pixel, most of
+them in the sweeps at full resolution (the inpainting U-Net: ~62,000 multiply-adds per pixel). No parameters and
+no gradients: it runs under torch.no_grad. Any size works (odd sides included) and a hole of any extent is filled
+as long as one pixel is known; an image with no known pixel at all becomes mid-grey.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import torch
+import torch.nn.functional as F
+
+# Measured on 16 training crops (192x192) with the benchmark's thin / thick / box masks, hole PSNR with 4 sweeps:
+# certainty thresholds from 0.003 to 1/32 are within 0.1 dB of each other, 0.25 is 0.3 dB worse on boxes.
+CERTAINTY = 0.01
+# Same crops (certainty 1/32): 4 sweeps per level gain 0.5 / 0.4 / 0.9 dB (thin / thick / box) over none; 8 add
+# under 0.2 dB more, at twice the cost of the sweeps.
+SWEEPS = 4
+
+
+def _down(x: torch.Tensor) -> torch.Tensor:
+    """(B, C, h, w) -> (B, C, ceil(h/2), ceil(w/2)): [1,3,3,1]/8 per axis, stride 2, zero outside the image (zero
+    certainty: nothing is known there). Coarse pixel i sits between fine pixels 2i and 2i+1, as in bilinear
+    upsampling with align_corners=False."""
+    h, w = x.shape[-2:]
+    if w > 1:
+        x = F.pad(x, (1, 1 + w % 2))
+        x = (x[..., 0:-3:2] + 3 * (x[..., 1:-2:2] + x[..., 2:-1:2]) + x[..., 3::2]) * 0.125
+    if h > 1:
+        x = F.pad(x, (0, 0, 1, 1 + h % 2))
+        x = (x[..., 0:-3:2, :] + 3 * (x[..., 1:-2:2, :] + x[..., 2:-1:2, :]) + x[..., 3::2, :]) * 0.125
+    return x
+
+
+def _up(x: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
+    """Bilinear x2 (per axis that was halved), cropped to `size` (the finer level's, which may be odd)."""
+    scale = (2.0 if size[0] > 1 else 1.0, 2.0 if size[1] > 1 else 1.0)
+    return F.interpolate(x, scale_factor=scale, mode="bilinear", align_corners=False)[..., : size[0], : size[1]]
+
+
+def _smooth(x: torch.Tensor) -> torch.Tensor:
+    """3x3 binomial ([1,2,1]/4 per axis), edges replicated: one Jacobi-style sweep of membrane smoothing."""
+    p = F.pad(x, (1, 1, 1, 1), mode="replicate")
+    p = (p[..., :, :-2] + 2 * p[..., :, 1:-1] + p[..., :, 2:]) * 0.25
+    return (p[..., :-2, :] + 2 * p[..., 1:-1, :] + p[..., 2:, :]) * 0.25
+
+
+@torch.no_grad()
+def normconv_fill(image: torch.Tensor, known: torch.Tensor, *, certainty: float = CERTAINTY,
+                  sweeps: int = SWEEPS) -> torch.Tensor:
+    """image (B, C, H, W), known (B, 1, H, W) with 1 = known, 0 = missing -> (B, C, H, W): the known pixels
+    exactly as they were, the missing ones filled smoothly from them (see the module docstring)."""
+    known = known.to(image.dtype)
+    pyramid = [torch.cat([image * known, known], dim=1)]  # (B, C + 1, h, w) per level, finest first
+    while pyramid[-1].shape[-2] > 1 or pyramid[-1].shape[-1] > 1:
+        pyramid.append(_down(pyramid[-1]))
+    tiny = torch.finfo(image.dtype).tiny
+    fill: torch.Tensor | None = None
+    for level in reversed(pyramid):
+        num, den = level[:, :-1], level[:, -1:]  # (B, C, h, w), (B, 1, h, w)
+        estimate = num / den.clamp_min(tiny)
+        if fill is None:  # 1x1: the mean of all known pixels, or mid-grey when there are none
+            fill = torch.where(den > 0, estimate, torch.full_like(estimate, 0.5))
+            continue
+        trust = (den / certainty).clamp(max=1.0)
+        held, free = trust * estimate, 1 - trust
+        fill = torch.addcmul(held, free, _up(fill, num.shape[-2:]))
+        for _ in range(sweeps):
+            fill = torch.addcmul(held, free, _smooth(fill))
+    assert fill is not None
+    return torch.where(known > 0.5, image, fill)
+
+
+PREFILLS: dict[str, Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None] = {
+    "none": None,  # the hole is left blank (mid-grey); the network invents it from scratch
+    "normconv": normconv_fill,
+}
