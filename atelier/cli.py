@@ -131,6 +131,22 @@ def _explore(args: argparse.Namespace) -> int:
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".tif", ".tiff"}
 
 
+def _input_output_pairs(src: Path, dst: Path) -> tuple[list[Path], list[Path]] | None:
+    """IN and OUT of the file-or-folder commands: a folder's images map to <OUT>/<stem>.png, a file to OUT (or
+    into OUT when it is a folder). None, after saying why on stderr, when there is nothing to read."""
+    if src.is_dir():
+        inputs = sorted(p for p in src.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+        if not inputs:
+            print(f"error: no images ({', '.join(sorted(IMAGE_SUFFIXES))}) in {src}", file=sys.stderr)
+            return None
+        dst.mkdir(parents=True, exist_ok=True)
+        return inputs, [dst / f"{p.stem}.png" for p in inputs]
+    if src.is_file():
+        return [src], [dst / f"{src.stem}.png" if dst.is_dir() else dst]
+    print(f"error: {src} does not exist", file=sys.stderr)
+    return None
+
+
 def _restore(args: argparse.Namespace) -> int:
     """Files or folders in, repaired PNGs out; models are loaded once for a whole folder."""
     from tqdm import tqdm
@@ -143,19 +159,10 @@ def _restore(args: argparse.Namespace) -> int:
     from worker.runtime import ModelCache
 
     settings = get_settings()
-    src, dst = args.input, args.output
-    if src.is_dir():
-        inputs = sorted(p for p in src.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
-        if not inputs:
-            print(f"error: no images ({', '.join(sorted(IMAGE_SUFFIXES))}) in {src}", file=sys.stderr)
-            return 2
-        dst.mkdir(parents=True, exist_ok=True)
-        outputs = [dst / f"{p.stem}.png" for p in inputs]
-    elif src.is_file():
-        inputs, outputs = [src], [dst / f"{src.stem}.png" if dst.is_dir() else dst]
-    else:
-        print(f"error: {src} does not exist", file=sys.stderr)
+    pairs = _input_output_pairs(args.input, args.output)
+    if pairs is None:
         return 2
+    inputs, outputs = pairs
     try:
         cache = ModelCache(Registry(settings.model_dirs), device=args.device or settings.device)
         nets = {m: cache.get(m) for m in TASK_MODELS[args.task]}
@@ -202,19 +209,10 @@ def _upscale(args: argparse.Namespace) -> int:
     from worker.upscale import check_scale, encode_upscaled, provenance_for, source_provenance, upscale_photo
 
     settings = get_settings()
-    src, dst = args.input, args.output
-    if src.is_dir():
-        inputs = sorted(p for p in src.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
-        if not inputs:
-            print(f"error: no images ({', '.join(sorted(IMAGE_SUFFIXES))}) in {src}", file=sys.stderr)
-            return 2
-        dst.mkdir(parents=True, exist_ok=True)
-        outputs = [dst / f"{p.stem}.png" for p in inputs]
-    elif src.is_file():
-        inputs, outputs = [src], [dst / f"{src.stem}.png" if dst.is_dir() else dst]
-    else:
-        print(f"error: {src} does not exist", file=sys.stderr)
+    pairs = _input_output_pairs(args.input, args.output)
+    if pairs is None:
         return 2
+    inputs, outputs = pairs
     failures = 0
     bar = tqdm(list(zip(inputs, outputs)), desc=f"x{args.scale}", unit="image", disable=len(inputs) == 1)
     for path, out in bar:
