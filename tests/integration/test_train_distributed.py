@@ -23,6 +23,10 @@ from worker.store import RedisStore
 pytestmark = pytest.mark.integration
 
 VISIBILITY_TIMEOUT_S = 4  # tests/integration/conftest.py Cluster
+# Enough steps that the job is still running well past the visibility timeout on a fast idle CPU (80 steps were
+# done within it on an idle 2-core machine, where this whole test takes about a minute at 600), yet few enough to
+# finish inside the test timeout on a loaded CPU (~5 steps/s).
+STEPS = 600
 
 
 @pytest.fixture
@@ -52,7 +56,7 @@ def test_training_survives_a_killed_worker_and_its_model_is_served(cluster_facto
     victim = cluster.start_worker("victim")
     with TestClient(create_app()) as client:
         created = client.post("/api/v1/jobs/train", files={"images": ("art.zip", art_zip(16, classes=("ink", "wash")))},
-                              data={"name": "Night Sketches", "steps": "80", "image_size": "32", "seed": "1"})
+                              data={"name": "Night Sketches", "steps": str(STEPS), "image_size": "32", "seed": "1"})
         assert created.status_code == 202, created.text
         job_id = created.json()["id"]
 
@@ -65,16 +69,16 @@ def test_training_survives_a_killed_worker_and_its_model_is_served(cluster_facto
         assert job["status"] == "running", job
         assert r.llen("atelier") == 0 and RedisStore(train_settings, ttl_seconds=60).get_job(job_id).attempts == 1
         saved = job["train"]["checkpoint_step"]
-        assert 0 < saved < 80
+        assert 0 < saved < STEPS
         assert r.exists(f"atelier:blob:train-{job_id}/checkpoint")
         assert client.get(job["train"]["samples_url"]).headers["content-type"] == "image/png"
 
         cluster.kill_hard(victim)  # no chance to checkpoint, ack or clean up
         cluster.start_worker("rescuer")
-        job = wait_job(client, job_id, lambda j: j["status"] in ("succeeded", "failed", "cancelled"), 120,
+        job = wait_job(client, job_id, lambda j: j["status"] in ("succeeded", "failed", "cancelled"), 400,
                        "the resumed job")
         assert job["status"] == "succeeded", job["error"]
-        assert job["train"]["resumed_from"] >= saved and job["train"]["step"] == 80
+        assert job["train"]["resumed_from"] >= saved and job["train"]["step"] == STEPS
         assert RedisStore(train_settings, ttl_seconds=60).get_job(job_id).attempts == 2
         assert f"job {job_id}: resuming training at step {job['train']['resumed_from']}" in cluster.log("rescuer")
         assert "no delivery tag" not in cluster.log("victim") + cluster.log("rescuer")
