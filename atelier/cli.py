@@ -7,6 +7,7 @@ import argparse
 import logging
 import sys
 from pathlib import Path
+from typing import Callable
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
@@ -147,10 +148,33 @@ def _input_output_pairs(src: Path, dst: Path) -> tuple[list[Path], list[Path]] |
     return None
 
 
-def _restore(args: argparse.Namespace) -> int:
-    """Files or folders in, repaired PNGs out; models are loaded once for a whole folder."""
+def _for_each_file(inputs: list[Path], outputs: list[Path], *, desc: str, unit: str,
+                   work: Callable[[Path, Path], None]) -> int:
+    """Run work(input, output) for each pair behind a progress bar (for a folder); a bad file is reported and
+    skipped, not fatal. Exit status 1 if any failed."""
     from tqdm import tqdm
 
+    from atelier.errors import AtelierError
+
+    failures = 0
+    bar = tqdm(list(zip(inputs, outputs)), desc=desc, unit=unit, disable=len(inputs) == 1)
+    for path, out in bar:
+        try:
+            work(path, out)
+        except (AtelierError, OSError) as exc:
+            failures += 1
+            message = exc.message if isinstance(exc, AtelierError) else str(exc)
+            print(f"error: {path}: {message}", file=sys.stderr)
+            continue
+        if len(inputs) > 1:
+            bar.write(str(out))  # keeps the progress bar intact
+        else:
+            print(out)
+    return 1 if failures else 0
+
+
+def _restore(args: argparse.Namespace) -> int:
+    """Files or folders in, repaired PNGs out; models are loaded once for a whole folder."""
     from atelier.errors import AtelierError
     from atelier.settings import get_settings
     from models.registry import Registry
@@ -169,41 +193,28 @@ def _restore(args: argparse.Namespace) -> int:
     except AtelierError as exc:
         print(f"error: {exc.message}", file=sys.stderr)
         return 2
-    failures = 0
-    bar = tqdm(list(zip(inputs, outputs)), desc=args.task, unit="photo", disable=len(inputs) == 1)
-    for path, out in bar:
-        try:
-            photo = decode_photo(path.read_bytes(), max_pixels=settings.max_pixels)
-            mask_path = args.mask if args.mask else (_matching_mask(args.mask_dir, path) if args.mask_dir else None)
-            mask = decode_mask(mask_path.read_bytes(), size=photo.size, max_pixels=settings.max_pixels) \
-                if mask_path else None
-            result, used = restore_photo(args.task, photo, mask, sigma=args.sigma, nets=nets)
-            prov = provenance_for(args.task, nets, sigma=args.sigma, image_sha256=None, mask_sha256=None)
-            out.parent.mkdir(parents=True, exist_ok=True)
-            out.write_bytes(encode_photo(photo, result, prov))
-            if args.save_mask and used is not None:
-                mask_out = args.save_mask / f"{path.stem}.png" if len(inputs) > 1 or args.save_mask.is_dir() \
-                    else args.save_mask
-                mask_out.parent.mkdir(parents=True, exist_ok=True)
-                mask_out.write_bytes(encode_mask(used, prov))
-            if len(inputs) > 1:
-                bar.write(str(out))  # keeps the progress bar intact
-            else:
-                print(out)
-        except (AtelierError, OSError) as exc:
-            failures += 1
-            message = exc.message if isinstance(exc, AtelierError) else str(exc)
-            print(f"error: {path}: {message}", file=sys.stderr)
-    return 1 if failures else 0
+    def repair(path: Path, out: Path) -> None:
+        photo = decode_photo(path.read_bytes(), max_pixels=settings.max_pixels)
+        mask_path = args.mask if args.mask else (_matching_mask(args.mask_dir, path) if args.mask_dir else None)
+        mask = decode_mask(mask_path.read_bytes(), size=photo.size, max_pixels=settings.max_pixels) \
+            if mask_path else None
+        result, used = restore_photo(args.task, photo, mask, sigma=args.sigma, nets=nets)
+        prov = provenance_for(args.task, nets, sigma=args.sigma, image_sha256=None, mask_sha256=None)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_bytes(encode_photo(photo, result, prov))
+        if args.save_mask and used is not None:
+            mask_out = args.save_mask / f"{path.stem}.png" if len(inputs) > 1 or args.save_mask.is_dir() \
+                else args.save_mask
+            mask_out.parent.mkdir(parents=True, exist_ok=True)
+            mask_out.write_bytes(encode_mask(used, prov))
+
+    return _for_each_file(inputs, outputs, desc=args.task, unit="photo", work=repair)
 
 
 def _upscale(args: argparse.Namespace) -> int:
     """Files or folders in, upscaled PNGs out (source's bit depth, alpha, ICC profile and metadata kept)."""
     import hashlib
 
-    from tqdm import tqdm
-
-    from atelier.errors import AtelierError
     from atelier.settings import get_settings
     from worker.photo_io import decode_photo
     from worker.upscale import check_scale, encode_upscaled, provenance_for, source_provenance, upscale_photo
@@ -213,27 +224,17 @@ def _upscale(args: argparse.Namespace) -> int:
     if pairs is None:
         return 2
     inputs, outputs = pairs
-    failures = 0
-    bar = tqdm(list(zip(inputs, outputs)), desc=f"x{args.scale}", unit="image", disable=len(inputs) == 1)
-    for path, out in bar:
-        try:
-            data = path.read_bytes()
-            photo = decode_photo(data, max_pixels=settings.max_pixels)
-            check_scale(args.scale, photo.size, max_pixels=settings.max_pixels)
-            big = upscale_photo(photo, args.scale, args.method)
-            prov = provenance_for(args.method, args.scale, width=big.size[0], height=big.size[1],
-                                  image_sha256=hashlib.sha256(data).hexdigest(), source=source_provenance(data))
-            out.parent.mkdir(parents=True, exist_ok=True)
-            out.write_bytes(encode_upscaled(big, prov))
-            if len(inputs) > 1:
-                bar.write(str(out))  # keeps the progress bar intact
-            else:
-                print(out)
-        except (AtelierError, OSError) as exc:
-            failures += 1
-            message = exc.message if isinstance(exc, AtelierError) else str(exc)
-            print(f"error: {path}: {message}", file=sys.stderr)
-    return 1 if failures else 0
+    def upscale(path: Path, out: Path) -> None:
+        data = path.read_bytes()
+        photo = decode_photo(data, max_pixels=settings.max_pixels)
+        check_scale(args.scale, photo.size, max_pixels=settings.max_pixels)
+        big = upscale_photo(photo, args.scale, args.method)
+        prov = provenance_for(args.method, args.scale, width=big.size[0], height=big.size[1],
+                              image_sha256=hashlib.sha256(data).hexdigest(), source=source_provenance(data))
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_bytes(encode_upscaled(big, prov))
+
+    return _for_each_file(inputs, outputs, desc=f"x{args.scale}", unit="image", work=upscale)
 
 
 def _matching_mask(folder: Path, image: Path) -> Path | None:
