@@ -193,6 +193,7 @@ def _restore(args: argparse.Namespace) -> int:
     except AtelierError as exc:
         print(f"error: {exc.message}", file=sys.stderr)
         return 2
+
     def repair(path: Path, out: Path) -> None:
         photo = decode_photo(path.read_bytes(), max_pixels=settings.max_pixels)
         mask_path = args.mask if args.mask else (_matching_mask(args.mask_dir, path) if args.mask_dir else None)
@@ -224,6 +225,7 @@ def _upscale(args: argparse.Namespace) -> int:
     if pairs is None:
         return 2
     inputs, outputs = pairs
+
     def upscale(path: Path, out: Path) -> None:
         data = path.read_bytes()
         photo = decode_photo(data, max_pixels=settings.max_pixels)
