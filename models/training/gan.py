@@ -12,7 +12,8 @@
 Both archs use Adam, an EMA copy of the generator (the copy that is sampled, benchmarked and served), the same
 data and batch size. Options from the GAN literature: --loss hinge|bce (bce = the non-saturating logistic loss),
 spectral normalisation in D (on unless --no-spectral-norm), --r1-gamma (lazy R1 penalty on reals every
---r1-every steps), --diffaugment color,translation,cutout (models/training/diffaugment.py). The run folder collects:
+--r1-every steps), --diffaugment color,translation,cutout (models/training/diffaugment.py), --mode-seeking (the
+MSGAN term against a conditional generator that ignores z within a class). The run folder collects:
 
     train.log / metrics.jsonl              losses and speed, one JSON line every --log-every steps
     samples-000400.png                     grid from the EMA generator (one row of 10 per class, or 10 rows)
@@ -105,7 +106,7 @@ DATASET_PRESETS = {
 
 
 HYPER = ("batch_size", "lr_g", "lr_d", "beta1", "beta2", "ema_decay", "diffaugment", "r1_gamma", "r1_every",
-         "no_spectral_norm")  # recorded in every snapshot
+         "no_spectral_norm", "mode_seeking")  # recorded in every snapshot
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -129,6 +130,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     a("--no-spectral-norm", action="store_true", help="cdcgan: no spectral normalisation in D (use --r1-gamma)")
     a("--r1-gamma", type=float, default=0.0, help="R1 penalty weight on real images (0 = off; try 0.1-10)")
     a("--r1-every", type=int, default=16, help="lazy R1: apply it every N steps, scaled by N")
+    a("--mode-seeking", type=float, default=0.0,
+      help="weight of the mode-seeking term (Mao et al. 2019, MSGAN): fakes come in pairs of one class and G is "
+           "penalised when two latents give near-identical images (0 = off; 1 is the paper's value)")
     a("--diffaugment", default=None, help="DiffAugment policy for D's inputs, e.g. color,translation,cutout; "
       "'' = none (default: the data set's preset)")
     a("--seed", type=int, default=0, help="seeds initialisation, data order and noise")
@@ -136,6 +140,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
       help="batches (500 images up to 32 px, 100 above) that re-estimate batch-norm statistics of the exported "
            "EMA generator; sample grids use at most 4")
     a("--threads", type=int, default=2, help="torch CPU threads")
+    a("--device", default="cpu", help="cpu, cuda or cuda:N: where G and D train (noise, data order and "
+      "augmentations are drawn on the CPU either way, so the recipe is the same)")
     a("--log-every", type=int, default=50, help="append a metrics.jsonl line every N steps")
     a("--sample-every", type=int, default=500, help="write samples-<step>.png every N steps")
     a("--checkpoint-every", type=int, default=500, help="write a resumable snapshot every N steps")
@@ -218,6 +224,15 @@ def batch_indices(step: int, n: int, batch_size: int, seed: int) -> torch.Tensor
     return perm[i * batch_size:(i + 1) * batch_size]
 
 
+def mode_seeking_loss(fake: torch.Tensor, z: torch.Tensor, eps: float = 1e-5) -> torch.Tensor:
+    """MSGAN's term for a batch whose halves share their classes pair by pair: the inverse of the image distance
+    per unit of latent distance, so G gains by making two latents of one class give different images."""
+    half = len(fake) // 2
+    image_gap = (fake[:half] - fake[half:2 * half]).abs().mean()
+    latent_gap = (z[:half] - z[half:2 * half]).abs().mean()
+    return 1.0 / (image_gap / latent_gap + eps)
+
+
 def d_loss_fn(loss: str, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
     if loss == "hinge":
         return F.relu(1 - real).mean() + F.relu(1 + fake).mean()
@@ -245,10 +260,11 @@ def recalibrate_batchnorm(net: nn.Module, latent_dim: int, num_classes: int, bat
         bn.momentum = None  # cumulative average over the calibration batches
     out.train()
     gen = torch.Generator().manual_seed(seed)
+    device = next(out.parameters()).device
     for _ in range(batches):
         z = torch.randn(batch_size, latent_dim, generator=gen)
         y = torch.randint(num_classes, (batch_size,), generator=gen)
-        out(z, y)
+        out(z.to(device), y.to(device))
     return out.eval()
 
 
@@ -270,7 +286,8 @@ def sample_grid(net: nn.Module, latent_dim: int, num_classes: int, per_class: in
     rows = num_classes or 10
     z = torch.randn(rows * per_class, latent_dim, generator=torch.Generator().manual_seed(seed))
     y = torch.arange(rows).repeat_interleave(per_class) % max(num_classes, 1)
-    return image_grid(net(z, y), nrow=per_class)
+    device = next(net.parameters()).device
+    return image_grid(net(z.to(device), y.to(device)).cpu(), nrow=per_class)
 
 
 # ---------------------------------------------------------------------------------------------------- the loop
@@ -296,7 +313,9 @@ class Trainer:
         _, channels, size, _ = self.x.shape
         self.cfg = build_config(args, max(self.num_classes, 1), image_size=size, channels=channels)
         torch.manual_seed(args.seed)
-        self.G, self.D = build_pair(args.arch, self.cfg, spectral=not args.no_spectral_norm)
+        self.device = torch.device(getattr(args, "device", "cpu"))
+        G, D = build_pair(args.arch, self.cfg, spectral=not args.no_spectral_norm)  # initialised on the CPU
+        self.G, self.D = G.to(self.device), D.to(self.device)
         self.ema = copy.deepcopy(self.G).requires_grad_(False)
         betas = (args.beta1, args.beta2)
         self.opt_g = torch.optim.Adam(self.G.parameters(), lr=args.lr_g, betas=betas)
@@ -348,11 +367,17 @@ class Trainer:
     def train_step(self) -> dict[str, float]:
         a = self.args
         idx = batch_indices(self.step, len(self.x), a.batch_size, a.seed)
-        real = self.x[idx].float() / 127.5 - 1.0  # (B, C, S, S) in [-1, 1]
-        y_real = self.y[idx]  # (B,)
+        dev = self.device
+        real = self.x[idx].to(dev).float() / 127.5 - 1.0  # (B, C, S, S) in [-1, 1]
+        y_real = self.y[idx].to(dev)  # (B,)
         b = len(idx)
         z = torch.randn(b, self.cfg.latent_dim, generator=self.noise)
-        y_fake = torch.randint(max(self.num_classes, 1), (b,), generator=self.noise)
+        if a.mode_seeking > 0:  # pairs: fake i and fake i + b/2 share a class (the mode-seeking term compares them)
+            half = torch.randint(max(self.num_classes, 1), ((b + 1) // 2,), generator=self.noise)
+            y_fake = torch.cat([half, half])[:b]
+        else:
+            y_fake = torch.randint(max(self.num_classes, 1), (b,), generator=self.noise)
+        z, y_fake = z.to(dev), y_fake.to(dev)  # drawn on the CPU: the same noise on any device
 
         fake = self.G(z, y_fake)  # (B, C, S, S)
         d_real, d_fake = self.D(self.augment(real), y_real), self.D(self.augment(fake.detach()), y_fake)
@@ -367,15 +392,20 @@ class Trainer:
         self.opt_d.step()
 
         g_loss = g_loss_fn(self.loss, self.D(self.augment(fake), y_fake))
+        g_total = g_loss
+        if a.mode_seeking > 0:
+            ms = mode_seeking_loss(fake, z)
+            g_total = g_loss + a.mode_seeking * ms
         self.opt_g.zero_grad(set_to_none=True)
-        g_loss.backward()
+        g_total.backward()
         self.opt_g.step()
 
         update_ema(self.ema, self.G, self.step, a.ema_decay)
         self.step += 1
         row = {"d_loss": d_loss.item(), "g_loss": g_loss.item(),
                "d_real": d_real.mean().item(), "d_fake": d_fake.mean().item()}
-        return row | ({"r1": self.last_r1} if a.r1_gamma > 0 else {})
+        row |= {"r1": self.last_r1} if a.r1_gamma > 0 else {}
+        return row | ({"mode_seeking": ms.item()} if a.mode_seeking > 0 else {})
 
     def served_generator(self, batches: int = 20) -> nn.Module:
         """The EMA generator with batch-norm statistics re-estimated: what samples and exports use."""
@@ -450,10 +480,11 @@ class Trainer:
                          **({"dataset": a.dataset} if a.image_folder is None else {"image_folder": True}),
                          **({"diffaugment": a.diffaugment} if a.diffaugment else {}),
                          **({"r1_gamma": a.r1_gamma, "r1_every": a.r1_every} if a.r1_gamma > 0 else {}),
-                         **({"spectral_norm": False} if a.no_spectral_norm else {})},
+                         **({"spectral_norm": False} if a.no_spectral_norm else {}),
+                         **({"mode_seeking": a.mode_seeking} if a.mode_seeking > 0 else {})},
         }
         manifest |= extra or {}
-        path = save_model(folder, manifest, self.served_generator(a.calibration_batches).state_dict())
+        path = save_model(folder, manifest, self.served_generator(a.calibration_batches).cpu().state_dict())
         info = read_manifest(path)  # the preview comes from the written files, loaded the way the service loads them
         log.info("wrote preview %s", write_preview(load_network(info), info))
         return path
@@ -462,6 +493,8 @@ class Trainer:
 def run(args: argparse.Namespace) -> int:
     apply_defaults(args)
     torch.set_num_threads(args.threads)
+    if args.device.startswith("cuda") and not torch.cuda.is_available():
+        raise SystemExit(f"--device {args.device}: PyTorch sees no CUDA device here (train with --device cpu)")
     default_name = f"gan-{args.arch}" if args.dataset == "digits" else f"gan-{args.dataset}-{args.arch}"
     run_dir = args.run_dir or Path("runs") / default_name
     trainer = open_run(run_dir, args, lambda: Trainer(args, load_training_set(args)))

@@ -124,11 +124,38 @@ def test_r1_without_spectral_norm_and_the_mlp_baseline_at_64px(tmp_path: Path, d
     assert generate_images(model, seed=1, count=1, class_name=None, truncation=1.0).images[0].png
 
 
+def test_mode_seeking_pairs_classes_and_penalises_identical_fakes(tmp_path: Path, data_dir: Path) -> None:
+    z = torch.randn(4, 8)
+    same = torch.zeros(4, 1, 8, 8)
+    apart = torch.cat([torch.zeros(2, 1, 8, 8), torch.ones(2, 1, 8, 8)])
+    assert gan.mode_seeking_loss(same, z) > 1e3 > gan.mode_seeking_loss(apart, z)  # collapse costs, variety pays
+
+    common = ["--dataset", "calligraphy", "--data-dir", str(data_dir), *TINY, "--mode-seeking", "1"]
+    resumed, straight = tmp_path / "resumed", tmp_path / "straight"
+    assert _run([*common, "--run-dir", str(resumed), "--steps", "2"]) == 0
+    assert _run([*common, "--run-dir", str(resumed), "--steps", "3", "--resume"]) == 0
+    assert _run([*common, "--run-dir", str(straight), "--steps", "3", "--export", str(tmp_path / "w")]) == 0
+    a, b = _snapshot(resumed), _snapshot(straight)
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    rows = [json.loads(line) for line in (resumed / "metrics.jsonl").read_text().splitlines()]
+    assert all(r["mode_seeking"] > 0 for r in rows)
+    manifest = json.loads((tmp_path / "w" / "calligraphy.json").read_text())
+    assert manifest["training"]["mode_seeking"] == 1.0
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the message shown where there is no GPU")
+def test_cuda_without_a_gpu_is_a_clear_error(tmp_path: Path, data_dir: Path) -> None:
+    with pytest.raises(SystemExit, match="no CUDA device"):
+        _run(["--dataset", "fashion", "--data-dir", str(data_dir), *TINY, "--run-dir", str(tmp_path / "r"),
+              "--device", "cuda"])
+
+
 def test_digits_defaults_are_unchanged() -> None:
     args = gan.apply_defaults(_parse([]))
     assert (args.dataset, args.steps, args.batch_size, args.base_channels, args.embed_dim, args.latent_dim) == (
         "digits", 9_000, 64, 32, 32, 64)
-    assert (args.loss, args.diffaugment, args.r1_gamma, args.no_spectral_norm) == ("hinge", "", 0.0, False)
+    assert (args.loss, args.diffaugment, args.r1_gamma, args.no_spectral_norm, args.mode_seeking) == (
+        "hinge", "", 0.0, False, 0.0)
     assert (args.model_id, args.card, args.lr_g, args.lr_d) == ("digits", "docs/models/digits.md", 1e-4, 4e-4)
     mlp = gan.apply_defaults(_parse(["--arch", "mlp"]))
     assert (mlp.loss, mlp.latent_dim, mlp.lr_g, mlp.model_id) == ("bce", 100, 2e-4, "digits-mlp")
