@@ -50,16 +50,20 @@ def inpaint(net: torch.nn.Module, rgb: np.ndarray, mask: np.ndarray, *, device: 
     return np.where(mask[..., None], filled.clip(0, 1), rgb)
 
 
-def smooth_fill(rgb: np.ndarray, mask: np.ndarray, *, device: torch.device | str = "cpu",
+def smooth_fill(rgb: np.ndarray, mask: np.ndarray, *, prefill: str = "normconv", device: torch.device | str = "cpu",
                 tile: int = INPAINT_TILE, overlap: int = INPAINT_OVERLAP, on_progress: Progress = _quiet) -> np.ndarray:
-    """The inpainter's prefill alone (models/networks/prefill.py: normalised convolution), tiled like `inpaint`:
+    """An inpainter's prefill alone (models/networks/prefill.py: PREFILLS[prefill]), tiled like `inpaint`:
     `mask` (H, W) bool, True = missing, filled smoothly from the known pixels; the rest returned unchanged."""
-    from models.networks.prefill import normconv_fill
+    from models.networks.prefill import PREFILLS
+
+    smooth = PREFILLS[prefill]
+    if smooth is None:
+        raise ValueError("prefill 'none' leaves the hole blank: there is no smooth fill to return")
 
     stacked = np.concatenate([rgb, mask[..., None].astype(np.float32)], axis=2)  # (H, W, 4)
 
     def fill(t: torch.Tensor) -> torch.Tensor:  # (1, 4, h, w) -> (1, 3, h, w)
-        return normconv_fill(t[:, :3], 1 - t[:, 3:4]) if bool(t[:, 3].any()) else t[:, :3]
+        return smooth(t[:, :3], 1 - t[:, 3:4]) if bool(t[:, 3].any()) else t[:, :3]
 
     filled = run_tiled(fill, stacked, tile=tile, overlap=overlap, multiple=1, device=device, on_progress=on_progress)
     return np.where(mask[..., None], filled.clip(0, 1), rgb)

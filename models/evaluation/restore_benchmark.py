@@ -125,6 +125,11 @@ class Ours:
     def inpaint(self, x: np.ndarray, mask: np.ndarray) -> np.ndarray:
         return restore.inpaint(self.nets["inpaint"], x, mask)
 
+    def prefill(self, x: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """The inpainter's smooth prefill alone (normconv for an inpainter without one, as 0.1.0)."""
+        name = self.nets["inpaint"].cfg.prefill
+        return restore.smooth_fill(x, mask, prefill="normconv" if name == "none" else name)
+
     def auto(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         mask = restore.detect(self.nets["detect"], x)
         filled = restore.inpaint(self.nets["inpaint"], x, mask) if mask.any() else x
@@ -167,7 +172,7 @@ def bench_inpaint(ours: Ours, crops: list[np.ndarray], seed: int) -> dict[str, A
             hole = degrade.random_inpaint_mask(h, w, rng_for(seed, 4, kind_index, i), kind=kind) > 0.5
             damaged = np.where(hole[..., None], 0.0, clean).astype(np.float32)
             rows["ours"].append(score(clean, ours.inpaint(damaged, hole), hole))
-            rows[PREFILL_ROW].append(score(clean, restore.smooth_fill(damaged, hole), hole))
+            rows[PREFILL_ROW].append(score(clean, ours.prefill(damaged, hole), hole))
             rows["OpenCV TELEA"].append(score(clean, classical.cv2_inpaint(damaged, hole, "telea"), hole))
             rows["OpenCV NS"].append(score(clean, classical.cv2_inpaint(damaged, hole, "ns"), hole))
             rows["biharmonic"].append(score(clean, classical.biharmonic(damaged, hole), hole))
@@ -200,7 +205,7 @@ def bench_speed(ours: Ours, image: np.ndarray) -> dict[str, float]:
         "CBM3D": lambda: classical.cbm3d(noisy, 25),
         "OpenCV NLM": lambda: classical.nlm(noisy, 10),
         "ours inpaint": lambda: ours.inpaint(image, hole),
-        "ours: smooth prefill": lambda: restore.smooth_fill(image, hole),
+        "ours: smooth prefill": lambda: ours.prefill(image, hole),
         "OpenCV TELEA": lambda: classical.cv2_inpaint(image, hole, "telea"),
         "biharmonic": lambda: classical.biharmonic(image, hole),
         "ours auto": lambda: ours.auto(noisy),

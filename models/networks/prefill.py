@@ -13,6 +13,13 @@
            (the certain ones are held), which relaxes the fill towards a membrane (harmonic) interpolant, as a
            multigrid solver would, instead of leaving the blocky look of plain pull-push.
 
+    normconv-biharmonic   the normconv fill, then BIHARMONIC_ITERS conjugate-gradient iterations towards the
+           biharmonic interpolant (the smoothest fill by squared Laplacian, Neumann edges: scikit-image's
+           `inpaint_biharmonic`, which CG reaches in a few dozen iterations on thin holes). Thin scratches are filled
+           as biharmonic fills them, continuing gradients across the gap, where the membrane-like normconv fill
+           flattens them; wide holes, where biharmonic overshoots, move little from the normconv fill in so few
+           iterations (early stopping as regularisation).
+
 The levels shrink by 4, so the whole fill costs a few hundred additions and multiplications per pixel, most of
 them in the sweeps at full resolution (the inpainting U-Net: ~62,000 multiply-adds per pixel). No parameters and
 no gradients: it runs under torch.no_grad. Any size works (odd sides included) and a hole of any extent is filled
@@ -32,6 +39,12 @@ CERTAINTY = 0.01
 # Same crops (certainty 1/32): 4 sweeps per level gain 0.5 / 0.4 / 0.9 dB (thin / thick / box) over none; 8 add
 # under 0.2 dB more, at twice the cost of the sweeps.
 SWEEPS = 4
+# Same 16 training crops, hole PSNR thin / thick / box: normconv 28.88 / 24.90 / 22.06; + 10 CG iterations
+# 29.81 / 24.93 / 22.07; + 50: 29.72 / 24.87 / 22.11; converged (= scikit-image's biharmonic) 29.75 / 24.37 / 21.37.
+BIHARMONIC_ITERS = 10
+
+# the 5-point Laplacian, applied per channel
+_LAPLACIAN = torch.tensor([[0.0, 1.0, 0.0], [1.0, -4.0, 1.0], [0.0, 1.0, 0.0]])[None, None]  # (1, 1, 3, 3)
 
 
 def _down(x: torch.Tensor) -> torch.Tensor:
@@ -87,7 +100,60 @@ def normconv_fill(image: torch.Tensor, known: torch.Tensor, *, certainty: float 
     return torch.where(known > 0.5, image, fill)
 
 
+def _laplacian(x: torch.Tensor) -> torch.Tensor:
+    """(N, 1, H, W) -> (N, 1, H, W): Laplacian with replicated edges (zero flux across the border)."""
+    return F.conv2d(F.pad(x, (1, 1, 1, 1), mode="replicate"), _LAPLACIAN.to(x))
+
+
+def _laplacian_adjoint(y: torch.Tensor) -> torch.Tensor:
+    """The transpose of `_laplacian`: the kernel's transpose, then each padded border folded back onto the edge
+    it replicated, so that _laplacian_adjoint(_laplacian(.)) is symmetric and CG applies."""
+    g = F.conv_transpose2d(y, _LAPLACIAN.to(y))  # (N, 1, H + 2, W + 2)
+    g[..., 1, :] += g[..., 0, :]
+    g[..., -2, :] += g[..., -1, :]
+    g = g[..., 1:-1, :]
+    g[..., :, 1] += g[..., :, 0]
+    g[..., :, -2] += g[..., :, -1]
+    return g[..., :, 1:-1]
+
+
+@torch.no_grad()
+def biharmonic_refine(fill: torch.Tensor, known: torch.Tensor, iters: int = BIHARMONIC_ITERS) -> torch.Tensor:
+    """fill (B, C, H, W) with its hole already filled, known (B, 1, H, W) 1 = known -> the fill after `iters`
+    conjugate-gradient steps on min ||Laplacian(fill)||^2 over the hole pixels (the known ones held). One linear
+    system per image and channel; each step is one Laplacian and its transpose."""
+    b, c, h, w = fill.shape
+    x = fill.reshape(b * c, 1, h, w).clone()
+    hole = (known < 0.5).to(x.dtype).repeat_interleave(c, dim=0)  # (B*C, 1, H, W)
+
+    def normal(v: torch.Tensor) -> torch.Tensor:  # the normal equations' operator, restricted to the hole
+        return _laplacian_adjoint(_laplacian(v)) * hole
+
+    def dot(u: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
+        return (u * v).sum(dim=(1, 2, 3), keepdim=True)  # (B*C, 1, 1, 1): one product per system
+
+    r = -normal(x)  # the negative gradient
+    p, rr = r, dot(r, r)
+    for _ in range(iters):
+        q = normal(p)
+        alpha = rr / dot(p, q).clamp_min(1e-30)  # a system already solved has p = 0: it stays put
+        x = x + alpha * p
+        r = r - alpha * q
+        rr_next = dot(r, r)
+        p = r + (rr_next / rr.clamp_min(1e-30)) * p
+        rr = rr_next
+    return x.reshape(b, c, h, w)
+
+
+@torch.no_grad()
+def normconv_biharmonic_fill(image: torch.Tensor, known: torch.Tensor) -> torch.Tensor:
+    """normconv_fill, refined towards the biharmonic fill (see the module docstring). Same shapes."""
+    out = biharmonic_refine(normconv_fill(image, known), known)
+    return torch.where(known > 0.5, image, out)
+
+
 PREFILLS: dict[str, Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None] = {
     "none": None,  # the hole is left blank (mid-grey); the network invents it from scratch
     "normconv": normconv_fill,
+    "normconv-biharmonic": normconv_biharmonic_fill,
 }

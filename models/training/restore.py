@@ -140,7 +140,9 @@ def build_config(args: argparse.Namespace) -> RestoreUNetConfig:
     if args.init_from is not None:  # the exported model fixes the architecture
         info = read_manifest(manifest_path(args.init_from))
         cfg = RestoreUNetConfig.from_dict(info.config)
-        if args.prefill is not None and args.prefill != cfg.prefill:
+        # one smooth prefill for another (normconv -> normconv-biharmonic): the planes still hold a smooth fill of
+        # the hole, so the residual network is a good start; a blank hole for a smooth fill is not
+        if args.prefill is not None and args.prefill != cfg.prefill and "none" in (args.prefill, cfg.prefill):
             raise SystemExit(
                 f"--init-from: {info.id}@{info.version} was trained with prefill {cfg.prefill!r}, not "
                 f"{args.prefill!r}: its input planes mean something else (a blank hole vs. a smooth fill of it), "
