@@ -27,6 +27,7 @@ DIR/<model-id>.{safetensors,json} via models.checkpoint.save_model (`--export-dt
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import copy
 import json
 import logging
@@ -147,7 +148,7 @@ def build_config(args: argparse.Namespace) -> RestoreUNetConfig:
                 f"--init-from: {info.id}@{info.version} was trained with prefill {cfg.prefill!r}, not "
                 f"{args.prefill!r}: its input planes mean something else (a blank hole vs. a smooth fill of it), "
                 f"so its weights are no starting point; train a --prefill {args.prefill} network from scratch")
-        return cfg
+        return dataclasses.replace(cfg, prefill=args.prefill) if args.prefill is not None else cfg
     if args.tiny:
         base = tiny_config(args.task)
         d = base.to_dict()

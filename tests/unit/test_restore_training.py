@@ -193,6 +193,11 @@ def test_inpaint_with_prefill_starts_at_the_prefill_trains_resumes_and_exports(f
     assert train("inpaint", tmp_path / "next", folders, "--steps", "1", "--init-from",
                  str(tmp_path / "w" / "inpaint-pre.json")) == 0
     assert json.loads((tmp_path / "next" / "checkpoint.json").read_text())["config"]["prefill"] == "normconv"
+    # ... or swaps it for another smooth prefill: the residual network's weights carry over
+    assert train("inpaint", tmp_path / "bih", folders, "--steps", "1", "--prefill", "normconv-biharmonic",
+                 "--init-from", str(tmp_path / "w" / "inpaint-pre.json"), "--export", str(tmp_path / "w2"),
+                 "--model-id", "inpaint-bih") == 0
+    assert read_manifest(tmp_path / "w2" / "inpaint-bih.json").config["prefill"] == "normconv-biharmonic"
 
 
 def test_init_from_a_model_without_prefill_into_a_prefill_network_is_refused(folders, tmp_path):
