@@ -24,7 +24,7 @@ from worker.runtime import ModelCache
 from worker.photo_io import decode_mask, preview_png, probe_photo
 from worker.restore import TASK_MODELS, input_key
 from worker.store import DiskStore, RedisStore, Store, cached_result
-from worker.user_models import UserModelSpace, open_registry, open_user_models, refresh
+from worker.user_models import UserModelSpace, delete_user_model, open_registry, open_user_models, refresh
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +70,7 @@ class Services:
 
 
 def generator_info(services: Services, model_id: str) -> ModelInfo:
-    info = services.registry.get(model_id) or services.refresh_models().get(model_id)
+    info = services.refresh_models().get(model_id)  # refreshed first: a user model may have been deleted meanwhile
     if info is None or info.kind != "generator":
         known = [m.id for m in services.registry.all() if m.kind == "generator"]
         raise UnknownModel(f"Unknown model {model_id!r}. Available generators: {', '.join(known) or 'none'}.")
@@ -275,6 +275,16 @@ def delete_job(services: Services, job_id: str) -> None:
     # job, so they are left to expire with their TTL.
     services.store.delete_job(job_id)
     log.info("job %s kind=%s deleted", job_id, record.kind)
+
+
+def delete_model(services: Services, model_id: str) -> None:
+    """Delete a model trained from an artist's images (worker/user_models.py delete_user_model): 404 for an unknown
+    id, 409 for a shipped model. Only a published model can be deleted; a train job still running has only claimed
+    its id, so it is unknown here until it finishes (cancel the job to stop it). From now on this process neither
+    lists nor serves the model (the embedded worker shares this registry); Celery workers drop it at their next
+    job, and a job queued for it fails as for any unknown model."""
+    delete_user_model(services.registry, services.user_models, model_id)
+    log.info("model %s deleted", model_id)
 
 
 # Magic bytes of the upload formats a repair accepts -> (media type, file extension).

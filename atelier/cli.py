@@ -288,6 +288,23 @@ def _models_preview(args: argparse.Namespace) -> int:
     return 0
 
 
+def _models_delete(args: argparse.Namespace) -> int:
+    """Delete a model trained from your images (worker/user_models.py delete_user_model); shipped ones are kept."""
+    from atelier.errors import AtelierError, NotFound
+    from atelier.settings import get_settings
+    from worker.user_models import delete_user_model, open_registry, open_user_models
+
+    settings = get_settings()
+    space = open_user_models(settings)
+    try:
+        delete_user_model(open_registry(settings, space), space, args.model)
+    except AtelierError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 1 if isinstance(exc, NotFound) else 2
+    print(f"deleted model {args.model}")
+    return 0
+
+
 def _delegated(subparsers: argparse._SubParsersAction, name: str, module: str, help_text: str,
                leading: tuple[str, ...] = ()) -> None:
     """`leading` arguments are put before the user's (e.g. the task name a shared trainer expects)."""
@@ -400,7 +417,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_upscale)
 
     p = sub.add_parser("models", help="list the models this installation serves; `models preview ID` draws a "
-                       "generator's sample grid", description="List the models this installation serves.")
+                       "generator's sample grid, `models delete ID` deletes one trained from your images",
+                       description="List the models this installation serves.")
     p.set_defaults(func=_models)
     actions = p.add_subparsers(dest="models_action", metavar="ACTION")
     q = actions.add_parser("preview", help="draw a generator's sample grid from fixed seeds",
@@ -412,6 +430,12 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--device", default="cpu", help="torch device (default cpu, so shipped previews are "
                    "reproducible anywhere)")
     q.set_defaults(func=_models_preview)
+    q = actions.add_parser("delete", help="delete a model trained from your images",
+                           description="Delete a model trained from your images (`atelier train images`, or the "
+                           "studio's Train page): its manifest, weights and preview go, and its id is free again. "
+                           "Shipped models cannot be deleted. Exit status 1 for an unknown id, 2 for a shipped one.")
+    q.add_argument("model", help="model id, see `atelier models`")
+    q.set_defaults(func=_models_delete)
 
     # Training and benchmarks import torch; they are delegated to their modules' own parsers so that
     # `atelier serve` and `atelier --help` start without it.

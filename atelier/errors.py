@@ -9,6 +9,7 @@
     │   ├── UnknownModel         404  unknown_model
     │   └── UnknownJob           404  unknown_job
     ├── NotReady                 409  not_ready        (result asked before the job succeeded)
+    │                                 shipped_model    (deleting a model shipped with Atelier)
     └── QueueUnavailable         503  queue_unavailable (broker down; sent with Retry-After)
 """
 

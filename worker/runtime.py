@@ -37,9 +37,10 @@ def pick_device(preferred: str | None) -> "torch.device":
 class ModelCache:
     def __init__(self, registry: Registry, *, device: str | None = None,
                  refresh: Callable[[], None] | None = None, user_models: object | None = None) -> None:
-        """refresh: re-reads the registry when a model may have been added (a user model published by another
-        process); called when a model is asked for that the registry does not know. user_models: where a train
-        job publishes (worker/user_models.py), None where this process cannot train."""
+        """refresh: re-reads the registry when a user model was published or deleted (by another process too);
+        called before every look-up, as it is cheap (a directory stat or one Redis GET) and a deleted model must
+        not be served from a table read before. user_models: where a train job publishes (worker/user_models.py),
+        None where this process cannot train."""
         self.registry = registry
         self.refresh = refresh
         self.user_models = user_models
@@ -48,14 +49,14 @@ class ModelCache:
         self._lock = threading.Lock()  # two threads asking for one model load it once
 
     def get(self, model_id: str) -> LoadedModel:
-        info = self.registry.get(model_id)
-        if info is None and self.refresh is not None:
+        if self.refresh is not None:
             self.refresh()
-            info = self.registry.get(model_id)
-        if info is None:
-            raise UnknownModel(f"unknown model {model_id!r}")
-        key = (info.id, info.version)
+        info = self.registry.get(model_id)
         with self._lock:
+            self._unload_removed()
+            if info is None:
+                raise UnknownModel(f"unknown model {model_id!r}")
+            key = (info.id, info.version)
             if key not in self._loaded:
                 from models.checkpoint import load_network
 
@@ -63,3 +64,12 @@ class ModelCache:
                 log.info("loading model %s v%s on %s", info.id, info.version, device)
                 self._loaded[key] = LoadedModel(info=info, net=load_network(info, device), device=device)
             return self._loaded[key]
+
+    def _unload_removed(self) -> None:
+        """Free the networks of models the registry no longer has (a deleted user model) or has in another version.
+        A job already running on one keeps its own reference until it finishes."""
+        for key in list(self._loaded):
+            info = self.registry.get(key[0])
+            if info is None or info.version != key[1]:
+                log.info("unloading model %s v%s: deleted or replaced", *key)
+                del self._loaded[key]

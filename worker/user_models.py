@@ -14,6 +14,10 @@ GET of a revision counter), so the API calls it before it lists or looks up mode
 A model's id is the artist's name in kebab-case, made unique (`-2`, `-3`, ...) against every model the registry
 knows and every user model. The id is claimed for the job that trains it, so a job run again after its worker died
 while publishing gets the same id back rather than a second model.
+
+A published user model can be deleted (`delete_user_model`: the API's DELETE /api/v1/models/{id} and `atelier models
+delete`); its id, claim included, is then free for a new model. A shipped model cannot be deleted, and neither can a
+model that a train job has claimed but not yet published: that job is cancelled instead.
 """
 
 from __future__ import annotations
@@ -30,8 +34,8 @@ from typing import Protocol
 
 import redis
 
-from atelier.errors import BadInput, QueueUnavailable
-from models.registry import PREVIEW_SUFFIX, Registry
+from atelier.errors import BadInput, NotReady, QueueUnavailable, UnknownModel
+from models.registry import MODEL_ID, PREVIEW_SUFFIX, Registry
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +76,7 @@ class UserModelSpace(Protocol):
     def claim(self, *, owner: str, base_id: str, registry: Registry) -> str: ...
     def publish(self, model_id: str, source: Path) -> None: ...  # source holds the model's files (export)
     def sync(self) -> bool: ...  # bring the local folder up to date; True when it changed
+    def delete(self, model_id: str) -> bool: ...  # remove a published model; False when there is none of that id
 
 
 class DiskModelSpace:
@@ -112,6 +117,19 @@ class DiskModelSpace:
         seen = self.folder.stat().st_mtime_ns if self.folder.is_dir() else 0
         changed, self._seen = seen != self._seen, seen
         return changed
+
+    def delete(self, model_id: str) -> bool:
+        if not MODEL_ID.match(model_id):
+            return False  # not a name this space could hold (and never a path outside the folder)
+        try:
+            (self.folder / f"{model_id}.json").unlink()  # first: from here on the model does not exist
+        except FileNotFoundError:
+            return False  # never published, or only claimed by a job still training
+        for name in _files(model_id)[:-1]:  # then the weights and the preview
+            (self.folder / name).unlink(missing_ok=True)
+        self._claim_path(model_id).unlink(missing_ok=True)  # last: the id is free for a new model
+        log.info("deleted user model %s from %s", model_id, self.folder)
+        return True
 
 
 class RedisModelSpace:
@@ -170,12 +188,40 @@ class RedisModelSpace:
                 # The API keeps answering with the models it has; the next call tries again.
                 log.warning("could not sync user models from Redis: %s", exc)
                 return False
-            for path in self.folder.glob("*.json"):  # a model this Redis does not have (another deployment's)
+            for path in self.folder.glob("*.json"):  # deleted, or a model this Redis never had (another deployment's)
                 if path.stem not in manifests:
-                    for name in reversed(_files(path.stem)):
-                        (self.folder / name).unlink(missing_ok=True)
+                    self._forget_local(path.stem)
             self._revision = revision
             return True
+
+    def delete(self, model_id: str) -> bool:
+        if not MODEL_ID.match(model_id):
+            return False
+
+        def remove(pipe: redis.client.Pipeline) -> bool:
+            # WATCH (by transaction()) then check: a claim without a manifest is a job still training, not ours.
+            if not pipe.hexists(self.MANIFESTS, model_id):
+                return False
+            pipe.multi()  # the manifest, claim and blobs go together, and the revision tells every process
+            pipe.hdel(self.MANIFESTS, model_id)
+            pipe.hdel(self.CLAIMS, model_id)
+            pipe.delete(self._blob(model_id, "weights"), self._blob(model_id, "preview"))
+            pipe.incr(self.REVISION)
+            return True
+
+        try:
+            deleted = self.redis.transaction(remove, self.MANIFESTS, value_from_callable=True)
+        except redis.ConnectionError as exc:
+            raise QueueUnavailable("The job store (Redis) is unreachable.") from exc
+        if deleted:
+            # This process's copy goes now; other processes drop theirs at their next sync(), as the revision moved.
+            self._forget_local(model_id)
+            log.info("deleted user model %s from Redis", model_id)
+        return deleted
+
+    def _forget_local(self, model_id: str) -> None:
+        for name in reversed(_files(model_id)):  # the manifest first, as on disk
+            (self.folder / name).unlink(missing_ok=True)
 
     def _materialise(self, model_id: str, manifest: bytes) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -207,7 +253,28 @@ def open_registry(settings, space: UserModelSpace) -> Registry:  # noqa: ANN001
 
 
 def refresh(registry: Registry, space: UserModelSpace | None) -> None:
-    """Re-read the registry when a user model was published since the last look."""
+    """Re-read the registry when a user model was published or deleted since the last look."""
     if space is not None and space.sync():
         registry.reload()
+
+
+def delete_user_model(registry: Registry, space: UserModelSpace | None, model_id: str) -> None:
+    """Delete a model trained from an artist's images: its manifest, weights, preview and claim, everywhere.
+
+    Only a published model can be deleted. A train job still running has claimed its id but published nothing, so
+    its id is unknown here (404); cancel the job to stop it, or delete its model once it has finished. Shipped
+    models (the ATELIER_MODEL_DIRS folders) are refused with 409. Jobs queued for the model afterwards fail as
+    for any unknown model. The registry is re-read before this returns, so this process stops serving the model
+    at once; other processes do at their next `refresh`.
+    """
+    refresh(registry, space)  # a model published elsewhere since the last look can be deleted too
+    info = registry.get(model_id)
+    if info is None:
+        raise UnknownModel(f"Unknown model {model_id!r}; there is no model of that id to delete.")
+    if space is None or info.weights_path is None or info.weights_path.parent != space.folder:
+        raise NotReady(f"Model {model_id!r} is shipped with Atelier; shipped models cannot be deleted.",
+                       code="shipped_model")
+    if not space.delete(model_id):  # deleted by another request (or process) since we looked
+        raise UnknownModel(f"Unknown model {model_id!r}; there is no model of that id to delete.")
+    registry.reload()  # not refresh(): a deletion within the folder's last mtime tick would not show in sync()
 

@@ -1,13 +1,15 @@
-"""/api/v1/models: the networks this deployment serves, with their measured quality and sample grids."""
+"""/api/v1/models: the networks this deployment serves, with their measured quality and sample grids; a model trained
+from an artist's images can be deleted."""
 
 from __future__ import annotations
 
 import hashlib
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Request, Response, status
 
 from app.deps import ServicesDep
 from app.schemas import ErrorResponse, ModelList, ModelView
+from app.services import delete_model
 from atelier.errors import NotFound, UnknownModel
 
 router = APIRouter(prefix="/api/v1/models", tags=["models"])
@@ -43,3 +45,14 @@ def read_preview(model_id: str, request: Request, services: ServicesDep, v: str 
     if etag in request.headers.get("if-none-match", ""):
         return Response(status_code=304, headers=headers)
     return Response(content=data, media_type="image/png", headers=headers)
+
+
+@router.delete("/{model_id}", status_code=status.HTTP_204_NO_CONTENT, response_class=Response,
+               responses={code: {"model": ErrorResponse} for code in (404, 409, 503)})
+def remove_model(model_id: str, services: ServicesDep) -> Response:
+    """Delete a model trained from your images: it leaves the list, and generate, interpolate and variations answer
+    404 for it from then on; its id is free for a new model. Shipped models cannot be deleted (409, code
+    `shipped_model`). A train job still running has published nothing yet, so its model id is unknown (404) until
+    it finishes; cancel the job to stop it."""
+    delete_model(services, model_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

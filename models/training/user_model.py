@@ -10,6 +10,7 @@ is in `UserRecipe`, recorded in the job and in the exported manifest.
 from __future__ import annotations
 
 import argparse
+import secrets
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from models.training import gan
 from models.training.snapshots import load_snapshot
 
 ORIGIN = "trained from your images"
-VERSION = "1.0.0"
+VERSION = "1.0.0"  # each export adds "+<8 hex digits>" of its own (export_user_model says why)
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,9 @@ def export_user_model(trainer: gan.Trainer, folder: Path, *, model_id: str, name
     """Write <id>.safetensors, <id>.json and <id>.preview.png into `folder`; returns the manifest path.
     `source` says where the images came from (job id, image count, ...), for the manifest's training record."""
     trainer.args.model_id = model_id
+    # A deleted model's id may be given to a new model; a version of its own keeps the two apart wherever the
+    # version is part of a key: the result cache, the loaded-model cache, a preview URL cached for good.
+    trainer.args.version = f"{VERSION}+{secrets.token_hex(4)}"
     trainer.args.description = describe(name, data, recipe.image_size)
     extra = {"origin": ORIGIN, "name": name,
              "training": {"steps": trainer.step, "arch": "cdcgan", "loss": trainer.loss, "recipe": recipe.to_dict(),

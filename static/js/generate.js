@@ -27,6 +27,9 @@ const els = {
   modelDescription: $("model-description"),
   modelMeta: $("model-meta"),
   modelMetrics: $("model-metrics"),
+  modelActions: $("model-actions"),
+  deleteModel: $("delete-model"),
+  modelNotice: $("model-notice"),
   modelPreview: $("model-preview"),
   modelPreviewImg: $("model-preview-img"),
   modelPreviewCaption: $("model-preview-caption"),
@@ -175,6 +178,8 @@ function showModel(model) {
     els.modelMetrics.append(item);
   }
   els.modelMetrics.hidden = els.modelMetrics.childElementCount === 0;
+  // A model trained from your images says where it came from; shipped ones do not, and cannot be deleted.
+  els.modelActions.hidden = !(model && model.origin);
 
   // Repopulate the class picker, keeping the chosen class if the new model has it too.
   const previous = els.klass.value;
@@ -184,6 +189,48 @@ function showModel(model) {
   els.klass.replaceChildren(...options);
   els.klass.value = classes.map(String).includes(previous) ? previous : "";
   els.klass.disabled = classes.length === 0;
+}
+
+/** A short note under the model's details (after a deletion); empty hides it. */
+function showModelNotice(text) {
+  els.modelNotice.textContent = text;
+  els.modelNotice.hidden = !text;
+}
+
+async function onDeleteModel() {
+  const model = modelById(els.model.value);
+  if (!model || !model.origin) return;
+  const sure = window.confirm(`Delete the model “${model.id}”?\n\nIt is removed from this server for good, and its ` +
+    "id can be given to a new model. Images you have made with it are not affected.");
+  if (!sure) return;
+  clearError();
+  els.deleteModel.setAttribute("aria-disabled", "true");
+  try {
+    await api(`${API}/models/${encodeURIComponent(model.id)}`, { method: "DELETE" });
+  } catch (err) {
+    if (!(err instanceof ApiError && err.status === 404)) { // 404: already gone, which is what was asked
+      showError(`“${model.id}” was not deleted`, err instanceof ApiError ? err.message : String(err));
+      return;
+    }
+  } finally {
+    els.deleteModel.removeAttribute("aria-disabled");
+  }
+  forgetModel(model.id);
+  showModelNotice(`Deleted “${model.id}”.`);
+}
+
+/** Takes a deleted model out of the picker and shows the next one; with none left, the server's page says so. */
+function forgetModel(id) {
+  const at = models.findIndex((m) => m.id === id);
+  if (at >= 0) models.splice(at, 1);
+  for (const option of [...els.model.options]) {
+    if (option.value === id) option.remove();
+  }
+  if (!models.length) {
+    window.location.reload();
+    return;
+  }
+  showModel(modelById(els.model.value) || models[0]);
 }
 
 // ---------------------------------------------------------------- form values and validation
@@ -702,7 +749,13 @@ if (form) {
   showTruncation();
   setStatus("idle", "Ready.");
 
-  els.model.addEventListener("change", () => showModel(modelById(els.model.value)));
+  els.model.addEventListener("change", () => {
+    showModelNotice("");
+    showModel(modelById(els.model.value));
+  });
+  els.deleteModel.addEventListener("click", () => {
+    if (els.deleteModel.getAttribute("aria-disabled") !== "true") onDeleteModel();
+  });
   els.truncation.addEventListener("input", showTruncation);
   els.dice.addEventListener("click", () => {
     els.seed.value = String(randomSeed());

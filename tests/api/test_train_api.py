@@ -112,6 +112,20 @@ def test_training_lifecycle_registers_a_model_that_generates(client):
     grey = {m["id"]: m for m in client.get("/api/v1/models").json()["models"]}["ink-wash-2"]
     assert grey["channels"] == 1 and grey["classes"] == []
 
+    # Deleted, a model's id is free again: a new model of the same name gets it, in a version of its own, so the
+    # old model's results are never answered from the cache for the new one.
+    request = {"model": "ink-wash", "seed": 5, "count": 2}
+    assert poll(client, client.post("/api/v1/jobs/generate", json=request).json()["id"], finished)[0][
+        "status"] == "succeeded"
+    assert client.delete("/api/v1/models/ink-wash").status_code == 204
+    redo = train(client, art_zip(16, classes=("ink", "wash")), steps="2", seed="4")
+    done, _ = poll(client, redo.json()["id"], finished)
+    assert done["status"] == "succeeded" and done["train"]["model_id"] == "ink-wash"
+    new = {m["id"]: m for m in client.get("/api/v1/models").json()["models"]}["ink-wash"]
+    assert new["version"].startswith("1.0.0+") and new["version"] != model["version"]
+    after, _ = poll(client, client.post("/api/v1/jobs/generate", json=request).json()["id"], finished)
+    assert after["status"] == "succeeded" and after["cache_hit"] is False
+
 
 BAD_UPLOADS = {
     "not a zip": (image_bytes(1), 415, "not_a_zip", "not a zip"),

@@ -373,6 +373,46 @@ def test_no_models_is_explained(browser, empty_server, screenshots: Path) -> Non
         context.close()
 
 
+def test_a_model_trained_from_your_images_can_be_deleted(browser, browser_models, tmp_path: Path,
+                                                         screenshots: Path) -> None:
+    from tests.browser.conftest import laptop_tab, running_server
+    from tests.conftest import make_tiny_digits
+    from worker.user_models import DiskModelSpace
+
+    space = DiskModelSpace(tmp_path / "data" / "user-models")  # the server's, as a finished train job leaves it
+    manifest = make_tiny_digits(tmp_path / "export", model_id="ink-cats", version="1.0.0+test")
+    data = json.loads(manifest.read_text())
+    manifest.write_text(json.dumps({**data, "origin": "trained from your images"}))
+    space.publish("ink-cats", manifest.parent)
+
+    with running_server(browser_models, tmp_path) as srv, laptop_tab(browser, srv) as page:
+        page.goto("/")
+        model = page.get_by_label("Model", exact=True)
+        delete = page.get_by_role("button", name="Delete this model")
+        expect(model).to_have_value("digits")
+        expect(delete).to_be_hidden()  # a shipped model has no such button
+        model.select_option("ink-cats")
+        expect(delete).to_be_visible()
+        page.screenshot(path=str(screenshots / "generate-user-model.png"))
+
+        asked: list[str] = []
+        page.once("dialog", lambda d: (asked.append(d.message), d.dismiss()))
+        delete.click()
+        expect(model).to_have_value("ink-cats")  # changed their mind: nothing happened
+        assert "Delete the model “ink-cats”?" in asked[0]
+        assert (space.folder / "ink-cats.json").is_file()
+
+        page.once("dialog", lambda d: d.accept())
+        delete.click()
+        expect(page.locator("#model-notice")).to_have_text("Deleted “ink-cats”.")
+        expect(model.locator("option[value='ink-cats']")).to_have_count(0)
+        expect(model).not_to_have_value("ink-cats")
+        expect(delete).to_be_hidden()  # the model shown now is a shipped one
+        assert not (space.folder / "ink-cats.json").exists()
+        listed = [m["id"] for m in page.request.get("/api/v1/models").json()["models"]]
+        assert "ink-cats" not in listed and "digits" in listed
+
+
 def test_a_result_opens_large_with_its_own_download(page: Page, screenshots: Path) -> None:
     page.goto("/")
     page.get_by_label("Class", exact=True).select_option("5")

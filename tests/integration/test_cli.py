@@ -134,6 +134,30 @@ def test_models_preview_writes_the_grid_beside_the_weights_or_where_asked(tmp_pa
     assert "usage:" in atelier("models", "preview", "--help", env=env).stdout
 
 
+def test_models_delete_removes_a_user_model_and_keeps_shipped_ones(tiny_models, tmp_path):
+    from tests.conftest import make_tiny_digits
+    from worker.user_models import DiskModelSpace
+
+    env = python_env(ATELIER_MODEL_DIRS=str(tiny_models), ATELIER_DATA_DIR=str(tmp_path / "data"))
+    space = DiskModelSpace(tmp_path / "data" / "user-models")  # where `atelier train images` publishes
+    space.publish("ink-cats", make_tiny_digits(tmp_path / "export", model_id="ink-cats").parent)
+    assert "ink-cats" in atelier("models", env=env).stdout
+
+    result = atelier("models", "delete", "ink-cats", env=env)
+    assert result.returncode == 0 and result.stdout.strip() == "deleted model ink-cats", result.stderr
+    assert not any(space.folder.glob("ink-cats*"))
+    listed = atelier("models", env=env)
+    assert "ink-cats" not in listed.stdout and "digits" in listed.stdout
+
+    for model, status, words in (("ink-cats", 1, "Unknown model 'ink-cats'"),
+                                 ("digits", 2, "Model 'digits' is shipped with Atelier; shipped models cannot be "
+                                               "deleted.")):
+        result = atelier("models", "delete", model, env=env)
+        assert result.returncode == status and words in result.stderr and "Traceback" not in result.stderr
+    assert (tiny_models / "digits.json").is_file()
+    assert "usage:" in atelier("models", "delete", "--help", env=env).stdout
+
+
 def test_interpolate_and_variations_write_frames_strip_and_animation(tiny_models, tmp_path):
     env = python_env(ATELIER_MODEL_DIRS=str(tiny_models))
     out = tmp_path / "interp"
