@@ -71,15 +71,17 @@ def test_detector_finds_drawn_damage(photo) -> None:
 
 
 def test_shipped_inpainter_refines_the_smooth_prefill(photo) -> None:
-    """0.2.0 reads the hole prefilled by normalised convolution and adds its residual: outside the hole the photo
-    comes back bit for bit, inside it the fill is the prefill's or better (the residual is still small)."""
+    """0.3.0 reads the hole prefilled by normalised convolution refined towards the biharmonic fill, and adds its
+    residual: outside the hole the photo comes back bit for bit, inside it the fill is the prefill's or better (the
+    residual is still small)."""
     net = shipped("inpaint")
-    assert read_manifest(WEIGHTS / "inpaint.json").config["prefill"] == "normconv" and net.cfg.prefill == "normconv"
+    prefill_name = "normconv-biharmonic"
+    assert read_manifest(WEIGHTS / "inpaint.json").config["prefill"] == prefill_name == net.cfg.prefill
     mask = degrade.random_inpaint_mask(256, 256, np.random.default_rng(3), "thick").astype(bool)
     holed = np.where(mask[..., None], 1.0, photo).astype(np.float32)
     out = restore.inpaint(net, holed, mask)
     assert np.array_equal(out[~mask], photo[~mask].astype(np.float32))
-    prefill = restore.smooth_fill(holed, mask)
+    prefill = restore.smooth_fill(holed, mask, prefill=prefill_name)
     assert db(out, photo, mask) > db(prefill, photo, mask) - 0.2
 
 
