@@ -33,6 +33,7 @@ class UserRecipe:
     embed_dim: int = 16  # class-embedding size (conditional models)
     batch_size: int = 32  # a smaller set is sampled with wrap-around
     diffaugment: str = "color,translation,cutout"  # DiffAugment policy on D's inputs
+    mode_seeking: float = 1.0  # MSGAN term: small sets collapse onto a few images without it (calligraphy.md)
     checkpoint_every: int = 200  # steps between resumable snapshots
     sample_every: int = 100  # steps between sample grids
     calibration_batches: int = 4  # batch-norm re-estimation batches for the exported EMA generator
@@ -49,8 +50,8 @@ def trainer_args(recipe: UserRecipe, *, progress_bar: bool = False) -> argparse.
     argv = ["--arch", "cdcgan", "--steps", str(recipe.steps), "--seed", str(recipe.seed),
             "--base-channels", str(recipe.base_channels), "--latent-dim", str(recipe.latent_dim),
             "--embed-dim", str(recipe.embed_dim), "--batch-size", str(recipe.batch_size),
-            "--diffaugment", recipe.diffaugment, "--checkpoint-every", str(recipe.checkpoint_every),
-            "--sample-every", str(recipe.sample_every), "--log-every", str(max(1, recipe.sample_every)),
+            "--diffaugment", recipe.diffaugment, "--mode-seeking", str(recipe.mode_seeking),
+            "--checkpoint-every", str(recipe.checkpoint_every), "--sample-every", str(recipe.sample_every), "--log-every", str(max(1, recipe.sample_every)),
             "--calibration-batches", str(recipe.calibration_batches), "--version", VERSION, "--card", ""]
     if not progress_bar:
         argv.append("--no-progress")

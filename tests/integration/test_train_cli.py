@@ -33,6 +33,7 @@ def test_train_a_folder_then_generate_with_the_model(tiny_models, tmp_path):
     manifest = json.loads((tmp_path / "data" / "user-models" / "my-sketches.json").read_text())
     assert manifest["origin"] == "trained from your images" and manifest["classes"] == ["charcoal", "pencil"]
     assert manifest["training"]["steps"] == 6 and manifest["training"]["recipe"]["image_size"] == 32
+    assert manifest["training"]["recipe"]["mode_seeking"] == 1.0  # small sets collapse without it
     assert (tmp_path / "data" / "train-runs" / "my-sketches" / "checkpoint.json").is_file()
 
     listed = atelier("models", env=env)
