@@ -126,7 +126,8 @@ def _laplacian_adjoint(y: torch.Tensor) -> torch.Tensor:
 def biharmonic_refine(fill: torch.Tensor, known: torch.Tensor, iters: int = BIHARMONIC_ITERS) -> torch.Tensor:
     """fill (B, C, H, W) with its hole already filled, known (B, 1, H, W) 1 = known -> the fill after `iters`
     conjugate-gradient steps on min ||Laplacian(fill)||^2 over the hole pixels (the known ones held). One linear
-    system per image and channel; each step is one Laplacian and its transpose."""
+    system per image and channel; each step is one Laplacian and its transpose. Known pixels are never changed:
+    the residual and the search directions are zero there."""
     b, c, h, w = fill.shape
     x = fill.reshape(b * c, 1, h, w).clone()
     hole = (known < 0.5).to(x.dtype).repeat_interleave(c, dim=0)  # (B*C, 1, H, W)
@@ -152,9 +153,9 @@ def biharmonic_refine(fill: torch.Tensor, known: torch.Tensor, iters: int = BIHA
 
 @torch.no_grad()
 def normconv_biharmonic_fill(image: torch.Tensor, known: torch.Tensor) -> torch.Tensor:
-    """normconv_fill, refined towards the biharmonic fill (see the module docstring). Same shapes."""
-    out = biharmonic_refine(normconv_fill(image, known), known)
-    return torch.where(known > 0.5, image, out)
+    """normconv_fill, refined towards the biharmonic fill (see the module docstring). Same shapes; the known pixels
+    come back exactly as given (normconv_fill keeps them and the refinement moves hole pixels only)."""
+    return biharmonic_refine(normconv_fill(image, known), known)
 
 
 PREFILLS: dict[str, Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None] = {

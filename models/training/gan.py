@@ -313,7 +313,7 @@ class Trainer:
         _, channels, size, _ = self.x.shape
         self.cfg = build_config(args, max(self.num_classes, 1), image_size=size, channels=channels)
         torch.manual_seed(args.seed)
-        self.device = torch.device(getattr(args, "device", "cpu"))
+        self.device = torch.device(args.device)
         G, D = build_pair(args.arch, self.cfg, spectral=not args.no_spectral_norm)  # initialised on the CPU
         self.G, self.D = G.to(self.device), D.to(self.device)
         self.ema = copy.deepcopy(self.G).requires_grad_(False)

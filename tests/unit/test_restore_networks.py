@@ -42,12 +42,18 @@ def test_inpaint_output_equals_input_outside_the_mask():
     assert out.min() >= 0 and out.max() <= 1
 
 
-def test_inpaint_never_sees_the_pixels_it_must_fill():
+def holed_pair() -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Two images that differ only inside a 12x12 hole, and the hole's mask (1 = missing)."""
     x = torch.rand(1, 3, 32, 32)
     mask = torch.zeros(1, 1, 32, 32)
     mask[..., 8:20, 8:20] = 1
     y = x.clone()
     y[..., 8:20, 8:20] = torch.rand(1, 3, 12, 12)  # different content inside the hole
+    return x, y, mask
+
+
+def test_inpaint_never_sees_the_pixels_it_must_fill():
+    x, y, mask = holed_pair()
     inp = net("inpaint")
     with torch.no_grad():
         assert torch.equal(inp.predict(x, mask), inp.predict(y, mask))
@@ -119,11 +125,7 @@ def test_untrained_prefill_network_returns_exactly_the_prefill_in_the_hole_and_t
 
 
 def test_prefill_network_refines_the_prefill_once_its_residual_is_not_zero():
-    x = torch.rand(1, 3, 32, 32)
-    mask = torch.zeros(1, 1, 32, 32)
-    mask[..., 8:20, 8:20] = 1
-    y = x.clone()
-    y[..., 8:20, 8:20] = torch.rand(1, 3, 12, 12)  # different content inside the hole
+    x, y, mask = holed_pair()
     inp = prefill_net()
     for p in inp.parameters():
         p.data.normal_(0, 0.2)
