@@ -2,6 +2,9 @@
 // API's own message, and a bounded poll loop for jobs. Shared by the studio's pages; no dependencies.
 
 export const API = "/api/v1";
+
+/** A job's status URL (GET for its record, DELETE to delete it; /input/… and /cancel below it). */
+export const jobUrl = (id) => `${API}/jobs/${encodeURIComponent(id)}`;
 const REQUEST_TIMEOUT_MS = 30_000; // one call that takes longer than this counts as the server not answering
 const POLL_FIRST_MS = 250; // first status check after submitting
 const POLL_MAX_MS = 2000; // polling backs off to at most this interval

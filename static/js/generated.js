@@ -1,0 +1,24 @@
+// How a generated image is described and named wherever one is shown: the generate page's tiles and large view,
+// and the Jobs page's large view. One place, so an image has the same alt text and download name everywhere.
+
+/** The image's class as text, or null for an unconditional model's image. */
+export function classOf(image) {
+  return image.class === null || image.class === undefined ? null : String(image.class);
+}
+
+/** Alt text: what it shows and its seed. */
+export function generatedAlt(image) {
+  const cls = classOf(image);
+  return cls !== null ? `Generated “${cls}”, seed ${image.seed}` : `Generated image, seed ${image.seed}`;
+}
+
+/** A short title for the large view: seed, and class when it has one. */
+export function generatedTitle(image) {
+  const cls = classOf(image);
+  return cls !== null ? `Seed ${image.seed} · class ${cls}` : `Seed ${image.seed}`;
+}
+
+/** The download's file name: model, seed and the image's index in its job. */
+export function imageFilename(modelId, image) {
+  return `${modelId}-s${image.seed}-${String(image.index).padStart(3, "0")}.png`;
+}
