@@ -160,7 +160,7 @@ def _enqueue_or_answer_from_cache(services: Services, record: JobRecord) -> JobR
         raise QueueUnavailable("Too many jobs are waiting.")
     services.store.create_job(record)
     try:
-        services.queue.submit(record.id)
+        services.queue.submit(record.id, record.kind)
     except QueueUnavailable:
         # Nothing is lost silently: the record says why it never ran.
         services.store.update_job(record.id, status="failed", finished_at=utcnow(),

@@ -43,10 +43,11 @@ def _worker(args: argparse.Namespace) -> int:
         print("atelier worker needs ATELIER_REDIS_URL (distributed mode); `atelier serve` alone runs jobs "
               "in-process.", file=sys.stderr)
         return 2
-    from worker.celery_app import QUEUE_NAME, app
+    from worker.celery_app import app
 
-    argv = ["worker", f"--loglevel={args.log_level}", f"--concurrency={args.concurrency}", f"--queues={QUEUE_NAME}",
-            f"--pool={args.pool}", "--prefetch-multiplier=1", "--without-gossip", "--without-mingle"]
+    argv = ["worker", f"--loglevel={args.log_level}", f"--concurrency={args.concurrency}",
+            f"--queues={','.join(args.queues)}", f"--pool={args.pool}", "--prefetch-multiplier=1", "--without-gossip",
+            "--without-mingle"]
     if args.hostname:
         argv.append(f"--hostname={args.hostname}")
     app.worker_main(argv=argv)
@@ -79,6 +80,18 @@ def _generate(args: argparse.Namespace) -> int:
         path.write_bytes(image.png)
         print(path)
     return 0
+
+
+def _queue_list(text: str) -> list[str]:
+    """`atelier,atelier-train` -> both queues; an unknown name is refused (a worker on a misspelt queue would wait
+    for ever on a queue nobody publishes to)."""
+    from worker.routing import QUEUES
+
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    unknown = [n for n in names if n not in QUEUES]
+    if not names or unknown:
+        raise argparse.ArgumentTypeError(f"expected a comma-separated list of {', '.join(QUEUES)}; got {text!r}")
+    return list(dict.fromkeys(names))
 
 
 def _seed_class(text: str) -> tuple[int, str | None]:
@@ -343,9 +356,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     p.set_defaults(func=_serve)
 
+    from worker.routing import LONG_KINDS, LONG_QUEUE, QUEUES, QUICK_QUEUE
+
     p = sub.add_parser("worker", help="run a Celery worker for distributed mode",
-                       description="A thin wrapper over `celery -A worker.celery_app worker --queues=atelier "
-                       "--prefetch-multiplier=1`; needs ATELIER_REDIS_URL.")
+                       description="A thin wrapper over `celery -A worker.celery_app worker "
+                       f"--queues={','.join(QUEUES)} --prefetch-multiplier=1`; needs ATELIER_REDIS_URL. On SIGTERM "
+                       "it hands its running job back to the queue (a training job resumes from its checkpoint) "
+                       "and exits.")
+    p.add_argument("--queues", type=_queue_list, default=list(QUEUES), metavar="QUEUE[,QUEUE]",
+                   help=f"queues to take jobs from: {LONG_QUEUE} ({', '.join(sorted(LONG_KINDS))} jobs) and "
+                   f"{QUICK_QUEUE} (every other job); default both, so one worker does everything")
     p.add_argument("--concurrency", type=int, default=1, help="jobs run at once (processes); 1 per GPU is typical")
     p.add_argument("--pool", default="prefork", choices=["prefork", "solo", "threads"], help="Celery pool type")
     p.add_argument("--hostname", help="Celery node name, e.g. gpu1@%%h")

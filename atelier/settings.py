@@ -40,7 +40,8 @@ class Settings(BaseSettings):
         3600, ge=1, description="Redis: a job whose worker vanished is redelivered this long after the worker's "
         "last heartbeat (a running job keeps its own message invisible, however long it runs)"
     )
-    max_queued_jobs: int = Field(1000, ge=1, description="Jobs waiting beyond this are refused with 503")
+    max_queued_jobs: int = Field(
+        1000, ge=1, description="Jobs waiting beyond this (in both queues, quick and training) are refused with 503")
 
     # Limits on requests
     max_count: int = Field(64, ge=1, le=256, description="Most images one generate job may ask for")

@@ -13,25 +13,33 @@ Choices, each for a reason:
   from its checkpoint). This relies on kombu's Redis transport keeping unacknowledged deliveries in the sorted set
   `unacked_index`, scored by delivery time, and on the message's delivery tag in the task request's properties
   (kombu 5.x); tests/integration/test_train_distributed.py pins it with a job that outlives the timeout.
+- Two queues (worker/routing.py): training jobs go to `atelier-train`, every other job to `atelier`, so a worker busy
+  training for hours never holds up a generate job. `atelier worker --queues` picks which a worker consumes.
+- A warm shutdown (SIGTERM) hands the running job back instead of waiting for it (`_stopping`, `run_job_task`):
+  Celery would wait for a training job for hours, the orchestrator would kill the worker after its grace period, and
+  the job would only come back after the visibility timeout. tests/integration/test_worker_shutdown.py pins it.
 """
 
 from __future__ import annotations
 
 import logging
+import mmap
 import threading
 import time
 
 import redis
 from celery import Celery, signals
+from celery.exceptions import Reject
+from kombu import Exchange, Queue
 
 from atelier.settings import get_settings
+from worker.routing import QUEUES, QUICK_QUEUE
 from worker.runtime import ModelCache
 from worker.store import Store, open_store
 
 log = logging.getLogger(__name__)
 
 TASK_NAME = "atelier.run_job"
-QUEUE_NAME = "atelier"
 
 
 def make_celery() -> Celery:
@@ -47,7 +55,12 @@ def make_celery() -> Celery:
         worker_prefetch_multiplier=1,
         task_ignore_result=True,
         result_expires=settings.result_ttl_seconds,
-        task_default_queue=QUEUE_NAME,
+        # Declared, so that a plain `celery -A worker.celery_app worker` consumes both; each exactly as Celery would
+        # create it from its name (a direct exchange of that name), as queues were before there were two.
+        task_queues=[Queue(name, Exchange(name), routing_key=name) for name in QUEUES],
+        task_default_queue=QUICK_QUEUE,
+        # Pool children are forked, so they share `_stopping` with the main process (Celery's default, made explicit).
+        worker_pool_start_method="fork",
         broker_transport_options={
             "visibility_timeout": settings.visibility_timeout_seconds,
             # Sweep for messages of vanished workers often enough that redelivery follows the visibility timeout
@@ -121,6 +134,38 @@ class _Heartbeat:
             log.warning("heartbeat for delivery %s failed: %s", self._tag, exc)
 
 
+class _ShutdownFlag:
+    """Set by the worker's main process when it starts to shut down; read by the running job at every progress report.
+
+    With the prefork pool (`atelier worker`'s default) the job runs in a pool child, and on a warm shutdown Celery
+    tells the children nothing: it closes the pool and waits for their tasks to return. So the flag is one byte of
+    shared anonymous memory (mmap is MAP_SHARED), made at import, before the pool forks: children read the very byte
+    the main process writes, without a lock (the writer is a signal handler) or a round trip to Redis. With the solo
+    and threads pools the job runs in the main process itself and reads the same byte."""
+
+    def __init__(self) -> None:
+        self._byte = mmap.mmap(-1, 1)
+
+    def set(self) -> None:
+        self._byte[0] = 1
+
+    def is_set(self) -> bool:
+        return self._byte[0] == 1
+
+
+_stopping = _ShutdownFlag()
+
+
+@signals.worker_shutting_down.connect
+def _on_worker_shutting_down(**_: object) -> None:
+    # Sent from the main process's handler of SIGTERM / SIGINT / SIGQUIT, before Celery stops consuming. Every kind of
+    # job is handed back, not only training: a quick job usually ends within seconds, but one that outlasts the
+    # orchestrator's grace period would be killed and come back only after the visibility timeout (an hour by
+    # default); handed back, it is lost seconds of work at most, and it runs again as soon as any worker is free.
+    # The same rule as the embedded mode's close().
+    _stopping.set()
+
+
 @app.task(name=TASK_NAME, bind=True)
 def run_job_task(self, job_id: str) -> None:  # noqa: ANN001 — Celery's bound task
     """Thin wrapper: the work is worker.tasks.run_job, the same function the embedded mode runs."""
@@ -128,18 +173,26 @@ def run_job_task(self, job_id: str) -> None:  # noqa: ANN001 — Celery's bound 
     tag = (self.request.properties or {}).get("delivery_tag")
     if not tag or not settings.redis_url:
         log.warning("job %s: no delivery tag; a job longer than the visibility timeout may be redelivered", job_id)
-        _run(job_id)
-        return
-    # First thing, before the first job's slow imports (torch): the clock started when the message was delivered.
-    with _Heartbeat(settings.redis_url, tag, settings.visibility_timeout_seconds):
-        _run(job_id)
+        interrupted = _run(job_id)
+    else:
+        # First thing, before the first job's slow imports (torch): the clock started when the message was delivered.
+        with _Heartbeat(settings.redis_url, tag, settings.visibility_timeout_seconds):
+            interrupted = _run(job_id)
+    if interrupted:
+        # The worker is shutting down and the job stopped at a progress report; its record is "queued" again. Its
+        # message goes back to its queue now, not after the visibility timeout. With acks_late it is still
+        # unacknowledged, and kombu's reject(requeue=True) moves it from the unacknowledged set to the back of its
+        # queue in one Redis transaction: never lost (if this process dies first, the message is still unacked and
+        # comes back after the timeout), never in the queue twice, and queued only after this run has stopped, so no
+        # two workers run it at once. This worker takes nothing more: it has stopped consuming.
+        raise Reject(f"job {job_id} handed back: the worker is shutting down", requeue=True)
 
 
-def _run(job_id: str) -> None:
+def _run(job_id: str) -> bool:
     from worker.tasks import run_job
 
     store, models = _runtime()
-    run_job(job_id, store=store, models=models)
+    return run_job(job_id, store=store, models=models, interrupted=_stopping.is_set)
 
 
 @signals.worker_process_init.connect

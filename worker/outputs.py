@@ -24,8 +24,8 @@ class JobCancelled(Exception):
 
 
 class JobInterrupted(Exception):
-    """Raised out of a handler's progress report when its process is shutting down (embedded mode): the job goes
-    back to the queue and is resumed at the next start."""
+    """Raised out of a handler's progress report when its process is shutting down (an embedded server stopping, a
+    Celery worker's warm shutdown): the job goes back to the queue; a training job resumes from its checkpoint."""
 
 
 class JobHandler(Protocol):

@@ -11,6 +11,7 @@ from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import Protocol
 
 from atelier.errors import QueueUnavailable
+from worker.routing import QUEUES, is_long, queue_for
 from worker.runtime import ModelCache
 from worker.store import DiskStore
 
@@ -18,7 +19,7 @@ log = logging.getLogger(__name__)
 
 
 class JobQueue(Protocol):
-    def submit(self, job_id: str) -> None: ...
+    def submit(self, job_id: str, kind: str) -> None: ...  # kind: the job's kind, which decides where it runs
     def depth(self) -> int: ...
     def ready(self) -> bool: ...
     def close(self) -> None: ...
@@ -31,25 +32,23 @@ class EmbeddedQueue:
     checkpoint at the next start instead of holding the process open for hours."""
 
     STOP_WAIT_S = 30.0  # how long close() waits for running jobs to reach their next progress report
-    # Job kinds that run for minutes to hours get a thread of their own (one at a time), so that a training job
-    # never keeps the quick ones (generate, repair) waiting behind it.
-    LONG_KINDS = frozenset({"train"})
 
     def __init__(self, store: DiskStore, models: ModelCache, *, workers: int = 1) -> None:
         self.store = store
         self.models = models
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="atelier-job")
+        # Long kinds (worker/routing.py) get a thread of their own, one job at a time, so that a training job never
+        # keeps the quick ones (generate, repair) waiting behind it.
         self._long_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="atelier-long-job")
         self._pending = 0
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._futures: set[Future] = set()
 
-    def submit(self, job_id: str) -> None:
+    def submit(self, job_id: str, kind: str) -> None:
         with self._lock:
             self._pending += 1
-        record = self.store.get_job(job_id)
-        pool = self._long_pool if record is not None and record.kind in self.LONG_KINDS else self._pool
+        pool = self._long_pool if is_long(kind) else self._pool
         future = pool.submit(self._run, job_id)
         with self._lock:
             self._futures.add(future)
@@ -71,9 +70,9 @@ class EmbeddedQueue:
                 self._pending -= 1
 
     def recover(self) -> int:
-        unfinished = [r.id for r in self.store.iter_jobs() if r.status in ("queued", "running")]
-        for job_id in unfinished:
-            self.submit(job_id)
+        unfinished = [r for r in self.store.iter_jobs() if r.status in ("queued", "running")]
+        for record in unfinished:
+            self.submit(record.id, record.kind)
         if unfinished:
             log.info("re-queued %d unfinished jobs from the previous run", len(unfinished))
         return len(unfinished)
@@ -94,28 +93,33 @@ class EmbeddedQueue:
 
 
 class CeleryQueue:
-    """Publishes the task by name over Redis; the API process needs no task code."""
+    """Publishes the task by name over Redis, to the quick queue or the long one by the job's kind
+    (worker/routing.py); the API process needs no task code."""
 
     def __init__(self, redis_url: str) -> None:
         import redis
 
-        from worker.celery_app import QUEUE_NAME, TASK_NAME, app
+        from worker.celery_app import TASK_NAME, app
 
         self._app = app
         self._task_name = TASK_NAME
-        self._queue = QUEUE_NAME
         self._redis = redis.Redis.from_url(redis_url, socket_connect_timeout=3, socket_timeout=5)
 
-    def submit(self, job_id: str) -> None:
+    def submit(self, job_id: str, kind: str) -> None:
         try:
-            self._app.send_task(self._task_name, args=[job_id], queue=self._queue)
+            self._app.send_task(self._task_name, args=[job_id], queue=queue_for(kind))
         except Exception as exc:  # kombu raises several connection error types
             log.warning("could not publish job %s: %s", job_id, exc)
             raise QueueUnavailable("The job queue is unreachable.") from exc
 
     def depth(self) -> int:
+        """Jobs waiting in both queues (kombu keeps each queue as a Redis list named after it); running jobs' messages
+        are not in the lists."""
         try:
-            return int(self._redis.llen(self._queue))
+            pipe = self._redis.pipeline(transaction=False)
+            for name in QUEUES:
+                pipe.llen(name)
+            return sum(int(n) for n in pipe.execute())
         except Exception as exc:
             raise QueueUnavailable("The job queue is unreachable.") from exc
 

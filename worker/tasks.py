@@ -5,7 +5,8 @@ message after a crash), and writes results under the request's content address, 
 A long job (train) keeps its progress in the store as it goes, so a second run resumes rather than repeats it.
 
 Every progress report writes the record and reads it back in one step; that is where a cancel request
-(`cancel_requested`, set by the API) is noticed, and where an embedded server's shutdown is noticed (`interrupted`).
+(`cancel_requested`, set by the API) is noticed, and where the shutdown of the process running the job is noticed
+(`interrupted`: an embedded server stopping, or a Celery worker's warm shutdown).
 """
 
 from __future__ import annotations
@@ -43,23 +44,26 @@ PROGRESS_INTERVAL_S = 0.2
 
 
 def run_job(job_id: str, *, store: Store, models: ModelCache,
-            interrupted: Callable[[], bool] | None = None) -> None:
-    """interrupted: says when this process is shutting down (embedded mode); the job then goes back to the queue."""
+            interrupted: Callable[[], bool] | None = None) -> bool:
+    """interrupted: says when this process is shutting down; the job then stops at its next progress report.
+
+    Returns True when it was interrupted: its record is `queued` again (a training job's checkpoint kept), and the
+    caller must hand it back to its queue (Celery: requeue its message; embedded: recover() at the next start)."""
     record = store.get_job(job_id)
     if record is None:
         log.warning("job %s: record missing (expired?); nothing to do", job_id)
-        return
+        return False
     if record.status in FINISHED:
         log.info("job %s: already %s; redelivery ignored", job_id, record.status)
-        return
+        return False
     if record.attempts >= MAX_ATTEMPTS:
         store.update_job(job_id, status="failed", finished_at=utcnow(), error=JobError(
             code="worker_crashed", message=f"The worker stopped {record.attempts} times while running this job."))
         log.error("job %s: given up after %d attempts", job_id, record.attempts)
-        return
+        return False
 
     if _answer_from_cache(store, record.id, record.cache_key):
-        return
+        return False
 
     started = time.perf_counter()
     running = store.update_job(job_id, status="running", started_at=utcnow(), attempts=record.attempts + 1,
@@ -107,12 +111,14 @@ def run_job(job_id: str, *, store: Store, models: ModelCache,
         # Not the job's fault: it is queued again, and this start does not count towards MAX_ATTEMPTS.
         store.update_job(job_id, status="queued", attempts=record.attempts)
         log.info("job %s kind=%s interrupted by shutdown; queued again", job_id, record.kind)
+        return True
     except AtelierError as exc:
         _fail(store, job_id, exc.code, exc.message, started, device)
     except Exception:
         # A bug, not bad input: log the traceback for us, store a plain message for the user.
         log.exception("job %s failed unexpectedly", job_id)
         _fail(store, job_id, "internal", "The job failed unexpectedly; the error has been logged.", started, device)
+    return False
 
 
 def _answer_from_cache(store: Store, job_id: str, cache_key: str) -> bool:

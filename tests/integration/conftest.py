@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import time
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -36,9 +37,14 @@ class Cluster:
                               ATELIER_VISIBILITY_TIMEOUT_SECONDS="4")
         self.procs: list[subprocess.Popen] = []
 
-    def start_worker(self, name: str) -> subprocess.Popen:
-        proc = start_process(["-m", "atelier.cli", "worker", "--concurrency", "1", "--hostname", f"{name}@test"],
-                             self.env, self.workdir / f"{name}.log")
+    def start_worker(self, name: str, *, queues: str | None = None, pool: str | None = None) -> subprocess.Popen:
+        """queues, pool: `atelier worker --queues`, `--pool` (default: its own defaults, both queues, prefork)."""
+        args = ["-m", "atelier.cli", "worker", "--concurrency", "1", "--hostname", f"{name}@test"]
+        if queues is not None:
+            args += ["--queues", queues]
+        if pool is not None:
+            args += ["--pool", pool]
+        proc = start_process(args, self.env, self.workdir / f"{name}.log")
         self.procs.append(proc)
         client = redis.Redis.from_url(self.redis_url)
         # Ready once it has opened its consumer connection on the queue (kombu binds it in Redis).
@@ -57,6 +63,14 @@ class Cluster:
         """SIGKILL the worker and its pool children at once: no chance to ack, requeue or clean up."""
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(timeout=10)
+
+    @staticmethod
+    def stop(proc: subprocess.Popen, *, timeout: float) -> float:
+        """SIGTERM to the worker's main process only, as `docker stop` and Kubernetes send it; seconds to exit."""
+        started = time.monotonic()
+        os.kill(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=timeout)
+        return time.monotonic() - started
 
     def stop_all(self) -> None:
         for proc in self.procs:
@@ -93,4 +107,18 @@ def distributed_env(redis_server, tiny_models, monkeypatch) -> str:
     monkeypatch.setenv("ATELIER_MODEL_DIRS", str(tiny_models))
     get_settings.cache_clear()
     yield redis_server
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def train_settings(distributed_env, monkeypatch, tmp_path):
+    """The API's settings for training: the cluster's Redis, fast training, its own local copy of the user models."""
+    from atelier.settings import get_settings
+    from tests.train_data import FAST_TRAIN_ENV
+
+    for key, value in FAST_TRAIN_ENV.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("ATELIER_DATA_DIR", str(tmp_path / "api-data"))
+    get_settings.cache_clear()
+    yield distributed_env
     get_settings.cache_clear()

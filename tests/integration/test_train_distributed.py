@@ -15,9 +15,9 @@ import redis
 from fastapi.testclient import TestClient
 
 from app.main import create_app
-from atelier.settings import get_settings
 from tests.conftest import wait_until
 from tests.train_data import FAST_TRAIN_ENV, art_zip, image_bytes
+from worker.routing import LONG_QUEUE, QUICK_QUEUE
 from worker.store import RedisStore
 
 pytestmark = pytest.mark.integration
@@ -27,17 +27,6 @@ VISIBILITY_TIMEOUT_S = 4  # tests/integration/conftest.py Cluster
 # done within it on an idle 2-core machine, where this whole test takes about a minute at 600), yet few enough to
 # finish inside the test timeout on a loaded CPU (~5 steps/s).
 STEPS = 600
-
-
-@pytest.fixture
-def train_settings(distributed_env, monkeypatch, tmp_path):
-    """The API's settings: the cluster's Redis, fast training, its own local copy of the user models."""
-    for key, value in FAST_TRAIN_ENV.items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.setenv("ATELIER_DATA_DIR", str(tmp_path / "api-data"))
-    get_settings.cache_clear()
-    yield distributed_env
-    get_settings.cache_clear()
 
 
 def status(client, job_id):
@@ -67,7 +56,7 @@ def test_training_survives_a_killed_worker_and_its_model_is_served(cluster_facto
         time.sleep(VISIBILITY_TIMEOUT_S + 2)
         job = status(client, job_id)
         assert job["status"] == "running", job
-        assert r.llen("atelier") == 0 and RedisStore(train_settings, ttl_seconds=60).get_job(job_id).attempts == 1
+        assert r.llen(LONG_QUEUE) == 0 and RedisStore(train_settings, ttl_seconds=60).get_job(job_id).attempts == 1
         saved = job["train"]["checkpoint_step"]
         assert 0 < saved < STEPS
         assert r.exists(f"atelier:blob:train-{job_id}/checkpoint")
@@ -115,4 +104,4 @@ def test_bad_upload_is_refused_by_the_api_without_touching_the_queue(train_setti
         resp = client.post("/api/v1/jobs/train", files={"images": ("photo.zip", image_bytes(3))},
                            data={"name": "oops"})
         assert resp.status_code == 415 and resp.json()["error"]["code"] == "not_a_zip"
-    assert r.llen("atelier") == 0 and not r.keys("atelier:job:*")
+    assert r.llen(LONG_QUEUE) == 0 and r.llen(QUICK_QUEUE) == 0 and not r.keys("atelier:job:*")

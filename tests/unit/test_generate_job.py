@@ -104,3 +104,15 @@ def test_missing_record_is_ignored(tmp_path, models):
     store = DiskStore(tmp_path, ttl_seconds=3600)
     run_job("0" * 32, store=store, models=models)
     assert list(store.iter_jobs()) == []
+
+
+def test_a_job_interrupted_by_shutdown_is_queued_again_and_says_so(tmp_path, models):
+    """run_job's answer is what the Celery task acts on: True = requeue the message (worker/celery_app.py)."""
+    store = DiskStore(tmp_path, ttl_seconds=3600)
+    rec = _job(store, PARAMS)
+    assert run_job(rec.id, store=store, models=models, interrupted=lambda: True) is True
+    back = store.get_job(rec.id)
+    assert back.status == "queued" and back.attempts == 0 and not back.images  # the start is not counted
+    assert run_job(rec.id, store=store, models=models, interrupted=lambda: False) is False
+    assert store.get_job(rec.id).status == "succeeded"
+    assert run_job(rec.id, store=store, models=models, interrupted=lambda: True) is False  # finished: nothing to do
