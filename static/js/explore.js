@@ -1,12 +1,14 @@
 // Exploring a result on the generate page: "Variations" of one image, and "Interpolate" between two (pick one
 // end, then the other — another image, or a seed). Jobs go through the same API and history as generate jobs.
+// Its own status line in the "Explore" panel, not the page's #status, which belongs to the generate job.
 // Server data goes into the page with textContent and attributes only.
 
-import { API, ApiError, api, pollJob } from "./api.js";
+import { API, api, pollJob } from "./api.js";
+import { generatedLabel } from "./generated.js";
 import { rememberJob } from "./history.js";
 import { openLightbox } from "./lightbox.js";
+import { $, describeError, el, withDownload } from "./ui.js";
 
-const $ = (id) => document.getElementById(id);
 const els = {
   panel: $("explore"),
   status: $("explore-status"),
@@ -22,11 +24,6 @@ const COUNT = 8;
 let pendingStart = null; // { ref: {job, index}, label }: the first end of an interpolation, waiting for the second
 let run = 0;
 const listeners = new Set(); // redraw hooks, so buttons can say "Interpolate to here" while an end is picked
-
-function describe(image) {
-  const cls = image.class === null || image.class === undefined ? "" : ` · class ${image.class}`;
-  return `seed ${image.seed}${cls}`;
-}
 
 function setStatus(text, state = "idle") {
   els.panel.hidden = false;
@@ -50,11 +47,11 @@ export function interpolateLabel() {
 /** The explore actions of one image of a finished generate job: for tiles and the large view. */
 export function imageActions(job, image) {
   const ref = { job: job.id, index: image.index };
+  const label = generatedLabel(image);
   return [
-    { label: "Variations", title: `Images close to this one (${describe(image)})`,
-      run: () => variations(job, image) },
+    { label: "Variations", title: `Images close to this one (${label})`, run: () => variations(job, image) },
     { label: interpolateLabel(), title: pendingStart ? `Interpolate from ${pendingStart.label} to this image`
-      : "Use this image as the first end of an interpolation", run: () => interpolate(ref, describe(image), job) },
+      : "Use this image as the first end of an interpolation", run: () => interpolate(ref, label, job) },
   ];
 }
 
@@ -82,7 +79,7 @@ function clearPick() {
 function variations(job, image) {
   clearPick();
   submit("variations", { job: job.id, index: image.index, count: COUNT, strength: STRENGTH },
-    `Variations of ${describe(image)}`);
+    `Variations of ${generatedLabel(image)}`);
 }
 
 async function submit(kind, body, title) {
@@ -111,13 +108,13 @@ async function submit(kind, body, title) {
     else showVariations(job);
   } catch (err) {
     if (mine !== run) return;
-    setStatus(`${title}: ${err instanceof ApiError ? `${err.title}. ${err.message}` : String(err)}`, "failed");
+    const [what, why] = describeError(err);
+    setStatus(`${title}: ${what}. ${why}`, "failed");
   }
 }
 
 function pixelImage(src, alt, className, width) {
-  const img = document.createElement("img");
-  img.className = className;
+  const img = el("img", className);
   img.src = src;
   img.alt = alt;
   img.decoding = "async";
@@ -126,11 +123,9 @@ function pixelImage(src, alt, className, width) {
 }
 
 function link(href, text) {
-  const a = document.createElement("a");
-  a.className = "button button--secondary";
-  a.href = `${href}?download=1`;
-  a.download = "";
-  a.textContent = text;
+  const a = el("a", "button button--secondary", text);
+  a.href = withDownload(href);
+  a.download = ""; // the server's Content-Disposition names the file
   return a;
 }
 
@@ -139,31 +134,28 @@ function frameItems(job) {
   const frames = job.images || [];
   return [{ src: job.animation_url, alt: "The interpolation, animated", title: "Animation",
     details: `${model} · ${frames.length} frames, looped`,
-    download: { href: `${job.animation_url}?download=1`, label: "Download WebP" } }]
+    download: { href: withDownload(job.animation_url), label: "Download WebP" } }]
     .concat(frames.map((im, i) => ({
       src: im.url, alt: `Frame ${i + 1}`, title: `Frame ${i + 1} · t = ${Number(im.t).toFixed(3)}`,
       details: `${model} · frame ${i + 1} of ${frames.length}`,
-      download: { href: `${im.url}?download=1`, label: "Download PNG" },
+      download: { href: withDownload(im.url), label: "Download PNG" },
     })));
 }
 
 function showInterpolation(job) {
   const open = (start, opener) => openLightbox(frameItems(job), { start, label: "Interpolation: large view",
     returnFocus: opener });
-  const animButton = document.createElement("button");
+  const animButton = el("button", "explore__open");
   animButton.type = "button";
-  animButton.className = "explore__open";
   animButton.setAttribute("aria-label", "Open the animation large");
   animButton.append(pixelImage(job.animation_url, "The interpolation, animated", "explore__animation", 224));
   animButton.addEventListener("click", () => open(0, animButton));
-  const stripButton = document.createElement("button");
+  const stripButton = el("button", "explore__open explore__open--strip");
   stripButton.type = "button";
-  stripButton.className = "explore__open explore__open--strip";
   stripButton.setAttribute("aria-label", "Open the frames large");
   stripButton.append(pixelImage(job.grid_url, "The frames, left to right", "explore__strip"));
   stripButton.addEventListener("click", () => open(1, stripButton));
-  const actions = document.createElement("div");
-  actions.className = "explore__links";
+  const actions = el("div", "explore__links");
   actions.append(link(job.animation_url, "Download animation (WebP)"), link(job.grid_url, "Download frame strip"));
   els.body.replaceChildren(animButton, stripButton, actions);
 }
@@ -174,14 +166,12 @@ function showVariations(job) {
   const items = images.map((im, i) => ({
     src: im.url, alt: `Variation ${i + 1}`, title: `Variation ${i + 1} · noise seed ${im.variation_seed}`,
     details: `${model} · seed ${im.seed} · strength ${job.params.strength}`,
-    download: { href: `${im.url}?download=1`, label: "Download PNG" },
+    download: { href: withDownload(im.url), label: "Download PNG" },
   }));
-  const grid = document.createElement("div");
-  grid.className = "explore__grid";
+  const grid = el("div", "explore__grid");
   images.forEach((im, i) => {
-    const button = document.createElement("button");
+    const button = el("button", "explore__open");
     button.type = "button";
-    button.className = "explore__open";
     button.setAttribute("aria-label", `Open variation ${i + 1} large`);
     button.append(pixelImage(im.url, `Variation ${i + 1}`, "explore__tile", 112));
     button.addEventListener("click", () => openLightbox(items, { start: i, label: "Variations: large view",

@@ -1,5 +1,6 @@
 // How a generated image is described and named wherever one is shown: the generate page's tiles and large view,
-// and the Jobs page's large view. One place, so an image has the same alt text and download name everywhere.
+// its explore and upscale panels, and the Jobs page's large view. One place, so an image has the same alt text and
+// download name everywhere.
 
 /** The image's class as text, or null for an unconditional model's image. */
 export function classOf(image) {
@@ -12,10 +13,16 @@ export function generatedAlt(image) {
   return cls !== null ? `Generated “${cls}”, seed ${image.seed}` : `Generated image, seed ${image.seed}`;
 }
 
-/** A short title for the large view: seed, and class when it has one. */
-export function generatedTitle(image) {
+/** Seed, and class when it has one, to go inside a sentence: "seed 7 · class 3" (explore's and upscale's words). */
+export function generatedLabel(image) {
   const cls = classOf(image);
-  return cls !== null ? `Seed ${image.seed} · class ${cls}` : `Seed ${image.seed}`;
+  return cls !== null ? `seed ${image.seed} · class ${cls}` : `seed ${image.seed}`;
+}
+
+/** A short title for the large view: the same, capitalised ("Seed 7 · class 3"). */
+export function generatedTitle(image) {
+  const label = generatedLabel(image);
+  return label[0].toUpperCase() + label.slice(1);
 }
 
 /** The download's file name: model, seed and the image's index in its job. */

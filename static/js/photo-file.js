@@ -3,6 +3,8 @@
 // file the browser fails to decode) as a PNG preview made by the server. Each refusal is a PhotoError (or the
 // server's ApiError) whose title and message can be shown to a person as they are.
 
+import { formatBytes } from "./ui.js";
+
 const HEAD_BYTES = 256 * 1024; // enough to reach a JPEG's frame header past a large EXIF block
 
 /** A photo this page will not upload, with a short `title` and a `message` saying what to do instead. */
@@ -11,12 +13,6 @@ export class PhotoError extends Error {
     super(message);
     this.title = title;
   }
-}
-
-export function formatBytes(n) {
-  if (n < 1024) return `${n} bytes`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(0)} KB`;
-  return `${(n / (1024 * 1024)).toFixed(1)} MB`;
 }
 
 export function formatMegapixels(n) {

@@ -1,6 +1,7 @@
-// Small DOM helpers shared by the studio's page scripts (generate, repair, jobs): element lookup and creation, the
-// form's error box and the job status line with its progress bar (both from templates/_components.html), download
-// links, and the page's embedded JSON. Kept apart from api.js, which knows nothing of the page.
+// Small DOM helpers shared by the studio's page scripts (generate, repair, jobs, train and the generate page's
+// explore and upscale panels): element lookup and creation, the form's error box, a field's own error line and the
+// job status line with its progress bar (from templates/_components.html), download links, the page's embedded JSON
+// and file sizes as text. Kept apart from api.js, which knows nothing of the page.
 //
 // Everything here puts text into the page with textContent and attributes only, never innerHTML.
 
@@ -52,7 +53,14 @@ export function readEmbeddedJson(id, fallback) {
   }
 }
 
-// ---------------------------------------------------------------- the form's error box
+/** A file size as a person reads it: bytes, KB or MB. */
+export function formatBytes(n) {
+  if (n < 1024) return `${n} bytes`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(0)} KB`;
+  return `${(n / (1024 * 1024)).toFixed(1)} MB`;
+}
+
+// ---------------------------------------------------------------- the form's error box and field errors
 
 /** Fills and shows the page's error box (#form-error); returns it, so the page can bring it into view its own way. */
 export function showFormError(title, message) {
@@ -69,6 +77,18 @@ export function clearFormError() {
   $("form-error").hidden = true;
   $("form-error-title").textContent = "";
   $("form-error-message").textContent = "";
+}
+
+/** Marks a form field invalid (aria-invalid) and shows `message` in its error line (#<id>-error, which the input's
+ * aria-describedby names), or clears both when `message` is empty. */
+export function setFieldError(input, message) {
+  const error = $(`${input.id}-error`);
+  if (message) input.setAttribute("aria-invalid", "true");
+  else input.removeAttribute("aria-invalid");
+  if (error) {
+    error.textContent = message || "";
+    error.hidden = !message;
+  }
 }
 
 /** [title, message] to show for a failure: an ApiError's or PhotoError's own words (anything with a title), else a

@@ -1,16 +1,18 @@
 // "Upscale ×4" on the generate page: runs an upscale job on one result (POST /api/v1/jobs/upscale with the job id
 // and image index) and shows ours beside plain bicubic of the same image, each with its download, in the
 // "Upscaled" panel under the results. The method is `ibp-tv` (docs/BENCHMARKS.md#upscaling).
+// Its own status line in the "Upscaled" panel, not the page's #status, which belongs to the generate job.
 // Server data goes into the page with textContent and attributes only.
 
-import { API, ApiError, api, pollJob } from "./api.js";
+import { API, api, pollJob } from "./api.js";
+import { generatedLabel } from "./generated.js";
 import { rememberJob } from "./history.js";
 import { openLightbox } from "./lightbox.js";
+import { $, describeError, el, withDownload } from "./ui.js";
 
 export const UPSCALE = 4;
 const SHOW_AT_LEAST_PX = 256; // a small result is shown enlarged by a whole factor, with square pixels
 
-const $ = (id) => document.getElementById(id);
 const els = {
   panel: $("upscale"),
   status: $("upscale-status"),
@@ -18,11 +20,6 @@ const els = {
 };
 
 let run = 0; // incremented per request; an older request's poll stops when a newer one starts
-
-function describe(image) {
-  const cls = image.class === null || image.class === undefined ? "" : ` · class ${image.class}`;
-  return `seed ${image.seed}${cls}`;
-}
 
 function setStatus(text, state) {
   els.panel.hidden = false;
@@ -34,14 +31,14 @@ function setStatus(text, state) {
 export function upscaleAction(job, image) {
   return {
     label: `Upscale ×${UPSCALE}`,
-    title: `This image ${UPSCALE} times larger, sharper than bicubic (${describe(image)})`,
+    title: `This image ${UPSCALE} times larger, sharper than bicubic (${generatedLabel(image)})`,
     run: () => upscale(job, image),
   };
 }
 
 async function upscale(job, image) {
   const mine = ++run;
-  const title = `${describe(image)} ×${UPSCALE}`;
+  const title = `${generatedLabel(image)} ×${UPSCALE}`;
   els.body.replaceChildren();
   setStatus(`Upscaling ${title}: sending…`, "busy");
   els.panel.scrollIntoView({ block: "nearest" });
@@ -69,17 +66,15 @@ async function upscale(job, image) {
     show(done, image, (job.params || {}).model || "image");
   } catch (err) {
     if (mine !== run) return;
-    setStatus(`Upscaling ${title}: ${err instanceof ApiError ? `${err.title}. ${err.message}` : String(err)}`,
-      "failed");
+    const [what, why] = describeError(err);
+    setStatus(`Upscaling ${title}: ${what}. ${why}`, "failed");
   }
 }
 
 function download(href, text, label) {
-  const a = document.createElement("a");
-  a.className = "button button--secondary upscale__download";
-  a.href = `${href}?download=1`;
+  const a = el("a", "button button--secondary upscale__download", text);
+  a.href = withDownload(href);
   a.download = ""; // the server's Content-Disposition names the file
-  a.textContent = text;
   a.setAttribute("aria-label", label);
   return a;
 }
@@ -93,23 +88,19 @@ function show(job, image, model) {
   const images = job.images || [];
   const name = (im) => (im.label === "bicubic" ? "Bicubic" : `Ours (${im.label})`);
   const items = images.map((im) => ({
-    src: im.url, alt: `${name(im)}: ${describe(image)}, ${width}×${height}`,
-    title: `${name(im)} · ${width}×${height}`, details: `${model} · ${describe(image)} · ×${p.scale || UPSCALE}`,
-    download: { href: `${im.url}?download=1`, label: "Download PNG" },
+    src: im.url, alt: `${name(im)}: ${generatedLabel(image)}, ${width}×${height}`,
+    title: `${name(im)} · ${width}×${height}`, details: `${model} · ${generatedLabel(image)} · ×${p.scale || UPSCALE}`,
+    download: { href: withDownload(im.url), label: "Download PNG" },
   }));
   // Ours first in the large view; on the page bicubic on the left and ours on the right, as before / after read.
   const order = images.filter((im) => im.label === "bicubic").concat(images.filter((im) => im.label !== "bicubic"));
-  const row = document.createElement("div");
-  row.className = "upscale__pair";
+  const row = el("div", "upscale__pair");
   for (const im of order) {
-    const figure = document.createElement("figure");
-    figure.className = `upscale__figure upscale__figure--${im.label === "bicubic" ? "bicubic" : "ours"}`;
-    const open = document.createElement("button");
+    const figure = el("figure", `upscale__figure upscale__figure--${im.label === "bicubic" ? "bicubic" : "ours"}`);
+    const open = el("button", "upscale__open");
     open.type = "button";
-    open.className = "upscale__open";
     open.setAttribute("aria-label", `Open ${name(im).toLowerCase()} large`);
-    const img = document.createElement("img");
-    img.className = "upscale__img";
+    const img = el("img", "upscale__img");
     img.src = im.url;
     img.alt = items[im.index].alt;
     img.decoding = "async";
@@ -121,18 +112,14 @@ function show(job, image, model) {
     open.append(img);
     open.addEventListener("click", () => openLightbox(items, { start: im.index, label: "Upscaled: large view",
       returnFocus: open }));
-    const caption = document.createElement("figcaption");
-    caption.className = "upscale__caption";
-    const words = document.createElement("span");
-    words.textContent = `${name(im)} · ${width}×${height}`;
+    const caption = el("figcaption", "upscale__caption");
+    const words = el("span", null, `${name(im)} · ${width}×${height}`);
     const what = `${name(im).toLowerCase()} (${width}×${height} PNG)`;
     caption.append(words, download(im.url, "Download", `Download ${what}`));
     figure.append(open, caption);
     row.append(figure);
   }
-  const note = document.createElement("p");
-  note.className = "upscale__note";
-  note.textContent = "Ours: Lanczos, then back-projection with a total-variation prior, so edges stay crisp and " +
-    "shrinking it gives the original back. Measured against bicubic in the benchmarks.";
+  const note = el("p", "upscale__note", "Ours: Lanczos, then back-projection with a total-variation prior, so edges " +
+    "stay crisp and shrinking it gives the original back. Measured against bicubic in the benchmarks.");
   els.body.replaceChildren(row, note);
 }

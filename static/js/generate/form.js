@@ -3,26 +3,9 @@
 // seed dice and the truncation slider. Separate from sending the request: this module only turns the form into a
 // request body and back.
 
-import { $, el } from "../ui.js";
+import { el, setFieldError } from "../ui.js";
 import { els, modelById } from "./page.js";
 import { showModel } from "./models.js";
-
-function setFieldError(input, message) {
-  const error = $(`${input.id}-error`);
-  if (message) {
-    input.setAttribute("aria-invalid", "true");
-    if (error) {
-      error.textContent = message;
-      error.hidden = false;
-    }
-  } else {
-    input.removeAttribute("aria-invalid");
-    if (error) {
-      error.textContent = "";
-      error.hidden = true;
-    }
-  }
-}
 
 /** An integer read from a number input, checked against the input's own min/max; returns [value, error]. */
 function readInteger(input, { name, optional }) {

@@ -3,8 +3,8 @@
 // loaded, and from the job, which sends it: this module is the only one that replaces the photo.
 
 import { API, ApiError, apiBlob } from "../api.js";
-import { PhotoError, formatBytes, readPhoto } from "../photo-file.js";
-import { clearFormError, describeError } from "../ui.js";
+import { PhotoError, readPhoto } from "../photo-file.js";
+import { clearFormError, describeError, formatBytes } from "../ui.js";
 import { config, currentTask, els, painter, state, view } from "./state.js";
 import { setStatus, showError } from "./status.js";
 import { isTyping, setBrushSize, setComparing, showTask, updateMaskLayer, updateMaskStats } from "./tools.js";
