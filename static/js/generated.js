@@ -2,6 +2,8 @@
 // its explore and upscale panels, and the Jobs page's large view. One place, so an image has the same alt text and
 // download name everywhere.
 
+import { withDownload } from "./ui.js";
+
 /** The image's class as text, or null for an unconditional model's image. */
 export function classOf(image) {
   return image.class === null || image.class === undefined ? null : String(image.class);
@@ -28,4 +30,17 @@ export function generatedTitle(image) {
 /** The download's file name: model, seed and the image's index in its job. */
 export function imageFilename(modelId, image) {
   return `${modelId}-s${image.seed}-${String(image.index).padStart(3, "0")}.png`;
+}
+
+/** Its large-view item (lightbox.js): title, alt text, "model · image i of n · truncation", and its own PNG. */
+export function generatedLightboxItem(image, i, count, modelId, truncation) {
+  const details = [modelId, `image ${i + 1} of ${count}`];
+  if (typeof truncation === "number") details.push(`truncation ${truncation.toFixed(2)}`);
+  return {
+    src: image.url,
+    alt: generatedAlt(image),
+    title: generatedTitle(image),
+    details: details.join(" · "),
+    download: { href: withDownload(image.url), filename: imageFilename(modelId, image), label: "Download PNG" },
+  };
 }

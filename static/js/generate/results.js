@@ -4,7 +4,7 @@
 // without the polling around it.
 
 import { imageActions, interpolateLabel, onPickChange } from "../explore.js";
-import { classOf, generatedAlt, generatedTitle, imageFilename } from "../generated.js";
+import { classOf, generatedAlt, generatedLightboxItem, imageFilename } from "../generated.js";
 import { openLightbox } from "../lightbox.js";
 import { upscaleAction } from "../upscale.js";
 import { DOWNLOAD_ICON, el, svgIcon, withDownload } from "../ui.js";
@@ -163,18 +163,10 @@ export function showResults(job, request) {
 function lightboxItems(job, modelId) {
   const params = job.params || {};
   const images = Array.isArray(job.images) ? job.images : [];
-  return images.map((image, i) => {
-    const details = [modelId, `image ${i + 1} of ${images.length}`];
-    if (typeof params.truncation === "number") details.push(`truncation ${params.truncation.toFixed(2)}`);
-    return {
-      src: image.url,
-      alt: generatedAlt(image),
-      title: generatedTitle(image),
-      details: details.join(" · "),
-      download: { href: withDownload(image.url), filename: imageFilename(modelId, image), label: "Download PNG" },
-      get actions() { return resultActions(job, image); }, // read when shown, so the pick state is current
-    };
-  });
+  return images.map((image, i) => ({
+    ...generatedLightboxItem(image, i, images.length, modelId, params.truncation),
+    get actions() { return resultActions(job, image); }, // read when shown, so the pick state is current
+  }));
 }
 
 /** How long the work took: the worker's own timing when the API reports it, else the job's timestamps. */

@@ -3,7 +3,7 @@
 // per kind of job in their own ways, and each image's alt text and download belong together.
 
 import { jobUrl } from "../api.js";
-import { generatedAlt, generatedTitle, imageFilename } from "../generated.js";
+import { generatedLightboxItem } from "../generated.js";
 import { openLightbox } from "../lightbox.js";
 import { el, svgIcon, withDownload } from "../ui.js";
 import { TASK_LABEL, fileNameOf, kindOf, paramsOf, titleOf } from "./describe.js";
@@ -166,15 +166,7 @@ function lightboxItems(card) {
         details: `${model} · frame ${i + 1} of ${images.length}`,
         download: { href: withDownload(image.url), label: "Download PNG" } };
     }
-    const details = [model, `image ${i + 1} of ${images.length}`];
-    if (typeof p.truncation === "number") details.push(`truncation ${p.truncation.toFixed(2)}`);
-    return {
-      src: image.url,
-      alt: generatedAlt(image),
-      title: generatedTitle(image),
-      details: details.join(" · "),
-      download: { href: withDownload(image.url), filename: imageFilename(model, image), label: "Download PNG" },
-    };
+    return generatedLightboxItem(image, i, images.length, model, p.truncation);
   }));
 }
 
