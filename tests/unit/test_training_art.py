@@ -173,3 +173,40 @@ def test_presets_for_the_art_sets() -> None:
 def test_bad_diffaugment_policy_fails_before_training() -> None:
     with pytest.raises(ValueError, match="unknown DiffAugment policy"):
         gan.apply_defaults(_parse(["--diffaugment", "colour"]))
+
+
+def test_init_from_a_shipped_generator_warms_up_d_and_records_the_chain(tmp_path: Path, data_dir: Path) -> None:
+    common = ["--dataset", "emoji", "--data-dir", str(data_dir), *TINY]
+    first = tmp_path / "first"
+    assert _run([*common, "--run-dir", str(tmp_path / "a"), "--steps", "3", "--export", str(first)]) == 0
+    shipped = load_file(str(first / "emoji.safetensors"))
+
+    # two D-only steps: G and its EMA still hold the shipped weights, D has moved
+    second = tmp_path / "b"
+    assert _run([*common, "--run-dir", str(second), "--steps", "2", "--seed", "1", "--init-from",
+                 str(first / "emoji.json"), "--d-warmup", "2"]) == 0
+    snap = _snapshot(second)
+    for prefix in ("G", "ema"):
+        state = sub_state(snap, prefix)
+        assert all(torch.equal(state[k], v) for k, v in shipped.items() if "running" not in k and "num_batches" not in k)
+    rows = [json.loads(line) for line in (second / "metrics.jsonl").read_text().splitlines()]
+    assert all("g_loss" not in r and "d_loss" in r for r in rows)
+
+    # then G trains; the export says where it started and how many steps G has had in all
+    assert _run([*common, "--run-dir", str(second), "--steps", "4", "--seed", "1", "--d-warmup", "2", "--resume",
+                 "--export", str(tmp_path / "out"), "--version", "0.0.2"]) == 0
+    g = sub_state(_snapshot(second), "G")
+    assert not torch.equal(g["stem.weight"], shipped["stem.weight"])
+    training = json.loads((tmp_path / "out" / "emoji.json").read_text())["training"]
+    assert training["init_from"]["id"] == "emoji" and training["init_from"]["total_steps"] == 3
+    assert len(training["init_from"]["sha256"]) == 64
+    assert (training["steps"], training["d_warmup"], training["total_steps"]) == (4, 2, 5)
+
+
+def test_init_from_a_different_architecture_is_a_clear_error(tmp_path: Path, data_dir: Path) -> None:
+    first = tmp_path / "first"
+    assert _run(["--dataset", "emoji", "--data-dir", str(data_dir), *TINY, "--run-dir", str(tmp_path / "a"),
+                 "--steps", "1", "--export", str(first)]) == 0
+    with pytest.raises(SystemExit, match="does not match"):
+        _run(["--dataset", "emoji", "--data-dir", str(data_dir), *TINY, "--base-channels", "8",
+              "--run-dir", str(tmp_path / "b"), "--init-from", str(first / "emoji.json")])
