@@ -185,7 +185,24 @@ def run_job_task(self, job_id: str) -> None:  # noqa: ANN001 — Celery's bound 
         # queue in one Redis transaction: never lost (if this process dies first, the message is still unacked and
         # comes back after the timeout), never in the queue twice, and queued only after this run has stopped, so no
         # two workers run it at once. This worker takes nothing more: it has stopped consuming.
-        raise Reject(f"job {job_id} handed back: the worker is shutting down", requeue=True)
+        raise Reject(f"job {job_id} {HANDED_BACK}", requeue=True)
+
+
+class _HandedBackIsNotAnError(logging.Filter):
+    """Celery logs every Reject as a WARNING with the traceback of the raise; a job handed back at a warm shutdown is
+    the planned path of every deploy, so its line is kept (the job id, `reject requeue=True`) at INFO, without the
+    traceback that would make an operator look for a bug."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        if isinstance(exc, Reject) and exc.requeue and HANDED_BACK in str(exc.reason):
+            record.exc_info, record.exc_text = None, None
+            record.levelno, record.levelname = logging.INFO, "INFO"
+        return True
+
+
+HANDED_BACK = "handed back: the worker is shutting down"
+logging.getLogger("celery.app.trace").addFilter(_HandedBackIsNotAnError())
 
 
 def _run(job_id: str) -> bool:

@@ -55,6 +55,7 @@ def stop_and_check_handed_back(cluster, worker, name, client, r, job_id, queue) 
     assert took < EXIT_WITHIN_S and worker.returncode == 0, f"exit {worker.returncode} after {took:.1f}s\n{log}"
     assert f"job {job_id} kind=" in log and "interrupted by shutdown; queued again" in log, log
     assert "reject requeue=True" in log and "WorkerLostError" not in log, log  # handed back, not lost
+    assert "Traceback" not in log, log  # the planned path of every deploy: an INFO line, not a warning with a trace
     job = status(client, job_id)
     assert job["status"] == "queued", job
     assert r.llen(queue) == 1 and r.llen(QUICK_QUEUE if queue == LONG_QUEUE else LONG_QUEUE) == 0

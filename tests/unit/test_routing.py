@@ -101,3 +101,23 @@ def test_shutdown_flag_set_in_the_parent_is_seen_by_a_forked_child(celery_env):
     flag.set()
     _, code = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(code) == 0
+
+
+def test_a_handed_back_job_is_logged_at_info_without_a_traceback(caplog):
+    import logging
+
+    from celery.exceptions import Reject
+
+    from worker.celery_app import HANDED_BACK
+
+    trace_log = logging.getLogger("celery.app.trace")
+    caplog.set_level(logging.INFO, logger="celery.app.trace")
+    for exc in (Reject(f"job j1 {HANDED_BACK}", requeue=True), Reject("bad message", requeue=False)):
+        try:
+            raise exc
+        except Reject:
+            trace_log.warning("Task %s rejected: %r", "atelier.run_job", exc, exc_info=True)
+    handed_back, other = caplog.records
+    assert (handed_back.levelname, handed_back.exc_info) == ("INFO", None)
+    assert "job j1 handed back" in handed_back.getMessage()
+    assert other.levelname == "WARNING" and other.exc_info is not None  # any other rejection is still a warning
