@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import argparse
 import copy
-import hashlib
 import json
 import logging
 import math
@@ -47,7 +46,7 @@ from PIL import Image
 from tqdm import tqdm
 
 from models.entrypoint import module_main
-from models.checkpoint import load_network, load_weights, save_model
+from models.checkpoint import load_network, save_model
 from models.data import DEFAULT_DATA_DIR, DigitSet, load_image_folder, mnist_splits
 from models.datasets import ImageSet, load_dataset
 from models.networks.cdcgan import CDCGANConfig, Discriminator, Generator
@@ -107,7 +106,7 @@ DATASET_PRESETS = {
 
 
 HYPER = ("batch_size", "lr_g", "lr_d", "beta1", "beta2", "ema_decay", "diffaugment", "r1_gamma", "r1_every",
-         "no_spectral_norm", "mode_seeking", "d_warmup")  # recorded in every snapshot
+         "no_spectral_norm", "mode_seeking")  # recorded in every snapshot
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -147,13 +146,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     a("--sample-every", type=int, default=500, help="write samples-<step>.png every N steps")
     a("--checkpoint-every", type=int, default=500, help="write a resumable snapshot every N steps")
     a("--resume", action="store_true", help="continue from the run folder's latest snapshot")
-    a("--init-from", type=Path, default=None,
-      help="start G and its EMA from a shipped model (its .json manifest, e.g. models/weights/emoji.json) instead "
-           "of random weights; D starts fresh. How a run goes on in a later session when only the shipped weights "
-           "survived (run folders are scratch); the manifest records the chain")
-    a("--d-warmup", type=int, default=0,
-      help="steps at the start of the run that train D only (G frozen): with --init-from, lets a fresh D catch up "
-           "with a trained G before G takes its gradients")
     a("--no-progress", action="store_true", help="no tqdm bar (logs only)")
     g = parser.add_argument_group("architecture (cdcgan; mlp uses --latent-dim and --hidden)")
     g.add_argument("--latent-dim", type=int, default=None, help="size of z (default: preset for cdcgan, 100 mlp)")
@@ -190,21 +182,6 @@ def build_config(args: argparse.Namespace, num_classes: int, image_size: int = 2
                             channels=channels)
     return CDCGANConfig(latent_dim=args.latent_dim, num_classes=num_classes, embed_dim=args.embed_dim,
                         base_channels=args.base_channels, image_size=image_size, channels=channels)
-
-
-def init_generator(G: nn.Module, manifest: Path, arch: str, cfg: Any) -> dict[str, Any]:
-    """Load a shipped generator's weights into G (which must have the same architecture and config); returns
-    what the new run records of it: id, version, the steps it had trained and the sha256 of its weights."""
-    info = read_manifest(manifest)
-    if info.architecture != ARCHS[arch][0] or dict(info.config) != asdict(cfg):
-        raise SystemExit(f"--init-from {manifest}: {info.architecture} {dict(info.config)} does not match this run's "
-                         f"{ARCHS[arch][0]} {asdict(cfg)}")
-    G.load_state_dict(load_weights(info.weights_path), strict=True)
-    training = json.loads(manifest.read_text()).get("training", {})
-    steps = int(training.get("total_steps", training.get("steps", 0)))
-    digest = hashlib.sha256(info.weights_path.read_bytes()).hexdigest()
-    log.info("G initialised from %s %s (%d steps)", info.id, info.version, steps)
-    return {"id": info.id, "version": info.version, "total_steps": steps, "sha256": digest}
 
 
 def build_pair(arch: str, cfg: Any, spectral: bool = True) -> tuple[nn.Module, nn.Module]:
@@ -338,7 +315,6 @@ class Trainer:
         torch.manual_seed(args.seed)
         self.device = torch.device(args.device)
         G, D = build_pair(args.arch, self.cfg, spectral=not args.no_spectral_norm)  # initialised on the CPU
-        self.init_from = init_generator(G, args.init_from, args.arch, self.cfg) if args.init_from else None
         self.G, self.D = G.to(self.device), D.to(self.device)
         self.ema = copy.deepcopy(self.G).requires_grad_(False)
         betas = (args.beta1, args.beta2)
@@ -365,8 +341,7 @@ class Trainer:
                 "seeds": {"init": self.args.seed, "data": self.args.seed, "noise": self.args.seed + 1,
                           "augment": self.args.seed + 2},
                 "opt_g": self._opt_g_meta, "opt_d": self._opt_d_meta,
-                "hyper": {k: getattr(self.args, k) for k in HYPER},
-                **({"init_from": self.init_from} if self.init_from else {})}
+                "hyper": {k: getattr(self.args, k) for k in HYPER}}
         return save_snapshot(self.run_dir, self.step, tensors, meta)
 
     def restore(self, tensors: dict[str, torch.Tensor], meta: dict[str, Any]) -> None:
@@ -382,7 +357,6 @@ class Trainer:
         if "rng.augment" in tensors:  # absent in runs from before DiffAugment (which never used it)
             self.augment_rng.set_state(tensors["rng.augment"])
         self.step = int(meta["step"])
-        self.init_from = meta.get("init_from", self.init_from)
 
     # --- one step
     def augment(self, x: torch.Tensor) -> torch.Tensor:
@@ -417,10 +391,6 @@ class Trainer:
         d_total.backward()
         self.opt_d.step()
 
-        self.step += 1
-        row = {"d_loss": d_loss.item(), "d_real": d_real.mean().item(), "d_fake": d_fake.mean().item()}
-        if self.step <= a.d_warmup:  # D catches up with an initialised G; G, its EMA and G's optimiser wait
-            return row | ({"r1": self.last_r1} if a.r1_gamma > 0 else {})
         g_loss = g_loss_fn(self.loss, self.D(self.augment(fake), y_fake))
         g_total = g_loss
         if a.mode_seeking > 0:
@@ -430,9 +400,10 @@ class Trainer:
         g_total.backward()
         self.opt_g.step()
 
-        # the EMA's ramp counts G's own steps, so an initialised G's average starts as in a fresh run
-        update_ema(self.ema, self.G, self.step - 1 - a.d_warmup, a.ema_decay)
-        row |= {"g_loss": g_loss.item()}
+        update_ema(self.ema, self.G, self.step, a.ema_decay)
+        self.step += 1
+        row = {"d_loss": d_loss.item(), "g_loss": g_loss.item(),
+               "d_real": d_real.mean().item(), "d_fake": d_fake.mean().item()}
         row |= {"r1": self.last_r1} if a.r1_gamma > 0 else {}
         return row | ({"mode_seeking": ms.item()} if a.mode_seeking > 0 else {})
 
@@ -472,7 +443,7 @@ class Trainer:
                            "steps_per_s": round(n / (time.perf_counter() - t0), 3), "time": time.time()}
                     metrics.write(json.dumps(row) + "\n")
                     metrics.flush()
-                    bar.set_postfix(d=f"{row['d_loss']:.3f}", g=f"{row.get('g_loss', float('nan')):.3f}")
+                    bar.set_postfix(d=f"{row['d_loss']:.3f}", g=f"{row['g_loss']:.3f}")
                     log.info("step %d %s", self.step, row)
                     t0, s0, acc = time.perf_counter(), self.step, {}
                 if self.step % a.sample_every == 0 or self.step == a.steps:
@@ -510,11 +481,7 @@ class Trainer:
                          **({"diffaugment": a.diffaugment} if a.diffaugment else {}),
                          **({"r1_gamma": a.r1_gamma, "r1_every": a.r1_every} if a.r1_gamma > 0 else {}),
                          **({"spectral_norm": False} if a.no_spectral_norm else {}),
-                         **({"mode_seeking": a.mode_seeking} if a.mode_seeking > 0 else {}),
-                         # a run that went on from a shipped generator: the chain, and the steps G has had in all
-                         **({"init_from": self.init_from, "d_warmup": a.d_warmup,
-                             "total_steps": self.init_from["total_steps"] + self.step - a.d_warmup}
-                            if self.init_from else {})},
+                         **({"mode_seeking": a.mode_seeking} if a.mode_seeking > 0 else {})},
         }
         manifest |= extra or {}
         path = save_model(folder, manifest, self.served_generator(a.calibration_batches).cpu().state_dict())
