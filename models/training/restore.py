@@ -31,12 +31,10 @@ import dataclasses
 import copy
 import json
 import logging
-import math
 import sys
 import time
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +45,6 @@ import torch.nn.functional as F
 from PIL import Image
 from tqdm import tqdm
 
-from models import degrade
 from models.entrypoint import module_main
 from models.checkpoint import WEIGHT_DTYPES, load_weights, save_model
 from models.networks.prefill import PREFILLS
@@ -56,6 +53,8 @@ from models.registry import read_manifest
 from models.photos import DEFAULT_PHOTO_DIR, load_folder, load_split
 from models.quality import mask_scores, psnr, ssim
 from models.training.common import add_export_arguments, open_run, update_ema
+from models.training.restore_data import Batch, PatchSampler, centre_crops, corrupt, to_uint8, validation_batches
+from models.training.restore_losses import PatchDiscriminator, charbonnier, dice_loss, lr_at
 from models.training.snapshots import optimizer_from_flat, optimizer_to_flat, save_snapshot, sub_state
 
 log = logging.getLogger(__name__)
@@ -181,157 +180,6 @@ def hyper(args: argparse.Namespace, name: str) -> Any:
     return DEFAULTS[args.task][name] if value is None else value
 
 
-# ---------------------------------------------------------------------------------------------------- data
-
-class PatchSampler:
-    """Random square patches from a list of photos (picked in proportion to their area), with one of the 8
-    flips / rotations; photos smaller than a patch are reflected out to its size."""
-
-    def __init__(self, images: list[np.ndarray], patch: int) -> None:
-        self.patch = patch
-        self.images = [self._fit(a) for a in images]
-        area = np.array([a.shape[0] * a.shape[1] for a in self.images], np.float64)
-        self.p = area / area.sum()
-
-    def _fit(self, a: np.ndarray) -> np.ndarray:
-        ph, pw = max(0, self.patch - a.shape[0]), max(0, self.patch - a.shape[1])
-        return np.pad(a, ((0, ph), (0, pw), (0, 0)), mode="symmetric") if ph or pw else a
-
-    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
-        """(n, P, P, 3) float32 in [0, 1]."""
-        out = np.empty((n, self.patch, self.patch, 3), np.float32)
-        for k in range(n):
-            a = self.images[int(rng.choice(len(self.images), p=self.p))]
-            y = int(rng.integers(0, a.shape[0] - self.patch + 1))
-            x = int(rng.integers(0, a.shape[1] - self.patch + 1))
-            crop = a[y:y + self.patch, x:x + self.patch]
-            crop = np.rot90(crop, int(rng.integers(4)))
-            out[k] = (crop[:, ::-1] if rng.random() < 0.5 else crop) / np.float32(255.0)
-        return out
-
-
-def to_tensor(a: np.ndarray) -> torch.Tensor:
-    """(N, H, W, C) or (N, H, W) numpy -> (N, C, H, W) float tensor."""
-    t = torch.from_numpy(np.ascontiguousarray(a, dtype=np.float32))
-    return t.unsqueeze(1) if t.dim() == 3 else t.permute(0, 3, 1, 2).contiguous()
-
-
-@dataclass
-class Batch:
-    inp: torch.Tensor  # (B, 3, H, W) corrupted
-    target: torch.Tensor  # (B, 3, H, W) clean, or (B, 1, H, W) damage mask for detect
-    aux: torch.Tensor | None = None  # denoise: sigma (B,) with NaN = blind; inpaint: mask (B, 1, H, W)
-    clean: torch.Tensor | None = None  # detect: the undamaged photo (samples only)
-
-    def to(self, device: torch.device) -> "Batch":
-        def move(t: torch.Tensor | None) -> torch.Tensor | None:
-            return None if t is None else t.to(device, non_blocking=True)
-
-        return Batch(move(self.inp), move(self.target), move(self.aux), move(self.clean))
-
-
-def corrupt(task: str, clean: np.ndarray, rng: np.random.Generator, args: argparse.Namespace) -> Batch:
-    """Corrupt a stack of clean patches (N, H, W, 3) for one task."""
-    n, h, w, _ = clean.shape
-    if task == "denoise":
-        noisy, sigma = np.empty_like(clean), np.empty(n, np.float32)
-        for k in range(n):
-            noisy[k], spec = degrade.random_noise(clean[k], rng, args.max_sigma)
-            sigma[k] = spec.sigma if spec.kind == "gaussian" else spec.level
-            if rng.random() < args.blind_prob:
-                sigma[k] = np.nan
-        return Batch(to_tensor(noisy), to_tensor(clean), torch.from_numpy(sigma))
-    if task == "inpaint":
-        masks = np.stack([degrade.random_inpaint_mask(h, w, rng, max_coverage=args.max_coverage) for _ in range(n)])
-        return Batch(to_tensor(clean), to_tensor(clean), to_tensor(masks))
-    damaged, masks = np.empty_like(clean), np.zeros((n, h, w), np.float32)
-    for k in range(n):
-        if rng.random() < 0.1:  # intact photos with grain / JPEG only: nothing to find
-            damaged[k] = degrade.film_grain(clean[k], float(rng.uniform(0, 15)), rng)
-            if rng.random() < 0.5:
-                damaged[k] = degrade.jpeg(damaged[k], int(rng.integers(40, 91)))
-        else:
-            damaged[k], masks[k] = degrade.old_photo_damage(clean[k], rng)
-    return Batch(to_tensor(damaged), to_tensor(masks), clean=to_tensor(clean))
-
-
-def validation_batches(task: str, crops: np.ndarray) -> dict[str, Batch]:
-    """Fixed corruptions of the validation crops (seeded), by name."""
-    out: dict[str, Batch] = {}
-    n, h, w, _ = crops.shape
-    clean = to_tensor(crops)
-    if task == "denoise":
-        for s in VAL_SIGMAS:
-            rng = np.random.default_rng([7, s])
-            noisy = np.stack([degrade.gaussian_noise(c, s, rng) for c in crops])
-            out[f"s{s}"] = Batch(to_tensor(noisy), clean, torch.full((n,), float(s)))
-        rng = np.random.default_rng([7, 1])
-        noisy = np.stack([degrade.salt_and_pepper(c, 0.1, rng) for c in crops])
-        out["sp10"] = Batch(to_tensor(noisy), clean, torch.full((n,), float("nan")))
-    elif task == "inpaint":
-        for i, kind in enumerate(("thin", "thick", "box")):
-            rng = np.random.default_rng([7, i])
-            masks = np.stack([degrade.random_inpaint_mask(h, w, rng, kind) for _ in range(n)])
-            out[kind] = Batch(clean, clean, to_tensor(masks))
-    else:
-        rng = np.random.default_rng([7, 0])
-        pairs = [degrade.old_photo_damage(c, rng) for c in crops]
-        out["damage"] = Batch(to_tensor(np.stack([p[0] for p in pairs])), to_tensor(np.stack([p[1] for p in pairs])),
-                              clean=clean)
-    return out
-
-
-def centre_crops(images: list[np.ndarray], count: int, size: int) -> np.ndarray:
-    """(N, S, S, 3) float32: the centre square of the first `count` images, S = min(size, smallest side)."""
-    picked = images[:count]
-    s = min([size] + [min(a.shape[:2]) for a in picked])
-    crops = []
-    for a in picked:
-        y, x = (a.shape[0] - s) // 2, (a.shape[1] - s) // 2
-        crops.append(a[y:y + s, x:x + s])
-    return np.stack(crops).astype(np.float32) / 255.0
-
-
-# ---------------------------------------------------------------------------------------------------- losses
-
-def charbonnier(x: torch.Tensor, y: torch.Tensor, eps: float = 1e-3) -> torch.Tensor:
-    return torch.sqrt((x - y) ** 2 + eps * eps).mean()
-
-
-def dice_loss(logits: torch.Tensor, target: torch.Tensor, eps: float = 1.0) -> torch.Tensor:
-    p = torch.sigmoid(logits)
-    inter = (p * target).flatten(1).sum(1)
-    return (1 - (2 * inter + eps) / (p.flatten(1).sum(1) + target.flatten(1).sum(1) + eps)).mean()
-
-
-class PatchDiscriminator(nn.Module):
-    """A light spectral-normalised PatchGAN for the inpainting GAN term: (B, 3 + 1, H, W) -> (B, 1, H/8, W/8)."""
-
-    def __init__(self, ch: int = 32) -> None:
-        super().__init__()
-        sn = nn.utils.parametrizations.spectral_norm
-        self.net = nn.Sequential(sn(nn.Conv2d(4, ch, 4, 2, 1)), nn.LeakyReLU(0.2),
-                                 sn(nn.Conv2d(ch, 2 * ch, 4, 2, 1)), nn.LeakyReLU(0.2),
-                                 sn(nn.Conv2d(2 * ch, 4 * ch, 4, 2, 1)), nn.LeakyReLU(0.2),
-                                 sn(nn.Conv2d(4 * ch, 1, 3, 1, 1)))
-
-    def forward(self, img: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        return self.net(torch.cat([img * 2 - 1, mask], dim=1))
-
-
-def lr_at(step: int, args: argparse.Namespace, peak: float) -> float:
-    if step < args.warmup:
-        return peak * (step + 1) / args.warmup
-    t = min(1.0, (step - args.warmup) / max(1, args.steps - args.warmup))
-    return peak * (args.min_lr_ratio + (1 - args.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * t)))
-
-
-def to_uint8(t: torch.Tensor) -> np.ndarray:
-    """(C, H, W) in [0, 1] -> (H, W, 3) uint8 (a 1-channel mask becomes grey)."""
-    a = (t.clamp(0, 1) * 255).round().to(torch.uint8).permute(1, 2, 0).numpy()
-    return np.repeat(a, 3, axis=2) if a.shape[2] == 1 else a
-
-
 # ---------------------------------------------------------------------------------------------------- the loop
 
 class Trainer:
@@ -361,7 +209,8 @@ class Trainer:
             self.opt_d = torch.optim.AdamW(self.disc.parameters(), lr=self.peak_lr, betas=(0.5, 0.99),
                                            weight_decay=0.0)
         self.val = {name: b.to(self.device) for name, b in validation_batches(
-            self.task, centre_crops(val_images, args.val_images, args.val_size)).items()} if val_images else {}
+            self.task, centre_crops(val_images, args.val_images, args.val_size),
+            VAL_SIGMAS).items()} if val_images else {}
         self.step = 0
         # corrupts upcoming batches while the network trains on this one
         self.pool = ThreadPoolExecutor(max(1, args.data_workers))

@@ -16,7 +16,7 @@ from models import degrade, restore
 from models.checkpoint import load_network
 from models.quality import psnr
 from models.registry import read_manifest
-from models.training.restore import to_tensor
+from models.training.restore_data import to_tensor
 
 WEIGHTS = Path(__file__).resolve().parents[2] / "models" / "weights"
 
