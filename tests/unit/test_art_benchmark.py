@@ -113,7 +113,8 @@ def test_measure_set_numbers(exported, small_input) -> None:
     m = art_benchmark.measure_set("fashion", *found, 6, exported["data"], net)
     assert m["num_samples"] == 6 and m["heldout_total"] == 9
     for row in m["rows"].values():
-        assert row["fd"] >= 0 and 0 <= row["precision"] <= 1 and 0 <= row["recall"] <= 1
+        assert row["fd"] >= 0 and 0 <= row["precision"] <= 1 and 0 <= row["recall"] <= 1 and row["kid_stderr"] > 0
+    assert m["rows"]["floor"]["kid"] < m["rows"]["ours"]["kid"] and m["rows"]["floor"]["kid"] < m["rows"]["mlp"]["kid"]
     # one step of training: the untrained generators are far from the real images, the real images are not
     assert m["rows"]["floor"]["fd"] < m["rows"]["ours"]["fd"] and m["rows"]["floor"]["fd"] < m["rows"]["mlp"]["fd"]
     assert len(m["per_class_accuracy"]) == 3 and 0 <= m["class_accuracy"] <= 1
@@ -135,7 +136,9 @@ def test_writes_section_grids_and_metrics_and_keeps_other_sets(exported, small_i
         assert (tmp_path / "samples" / f"{model_id}-samples.png").is_file()
         assert f"samples/{model_id}-samples.png" in section
     ours = json.loads((exported["weights"] / "fashion.json").read_text())["metrics"]
-    assert {"fd", "fd_floor", "fd_mlp", "precision", "recall", "class_accuracy", "classifier_accuracy"} <= set(ours)
+    assert {"fd", "fd_floor", "fd_mlp", "kid", "kid_stderr", "kid_floor", "kid_mlp", "precision", "recall",
+            "class_accuracy", "classifier_accuracy"} <= set(ours)
+    assert "KID x 1000" in section and "KID ratio (unbiased, floor near 0): MLP / ours" in section
     assert ours["num_samples"] == 6 and ours["feature_extractor"].startswith("EfficientNet-Lite0")
     mlp = json.loads((exported["baselines"] / "emoji-mlp.json").read_text())["metrics"]
     assert mlp["fd"] > 0 and "class_accuracy" not in mlp
