@@ -87,6 +87,7 @@ def run_train_job(record: JobRecord, *, store: Store, models: ModelCache,
 
         torch.set_num_threads(settings.train_threads)
     checkpoint_key, samples_key = scratch_key(record.id, "checkpoint"), scratch_key(record.id, "samples")
+    reporter: Reporter | None = None
     try:
         with tempfile.TemporaryDirectory(prefix="atelier-train-") as tmp:
             run_dir, export_dir = Path(tmp) / "run", Path(tmp) / "export"
@@ -120,7 +121,12 @@ def run_train_job(record: JobRecord, *, store: Store, models: ModelCache,
                 models.refresh()
             preview = (export_dir / f"{model_id}.preview.png").read_bytes()
     except JobInterrupted:
-        raise  # the checkpoint stays: the job resumes from it at the next start
+        # The checkpoint stays: the job resumes from it at the next start. The record must name that checkpoint, but
+        # progress writes are throttled and the interruption is raised before one, so the last write may predate the
+        # latest checkpoint: write the state as it is now.
+        if reporter is not None:
+            store.update_job(record.id, train=reporter.state)
+        raise
     except BaseException:
         store.delete_blob(checkpoint_key)  # failed or cancelled: nothing will resume it
         raise
