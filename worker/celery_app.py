@@ -40,6 +40,8 @@ from worker.store import Store, open_store
 log = logging.getLogger(__name__)
 
 TASK_NAME = "atelier.run_job"
+# The reason a job's message is requeued at a warm shutdown (run_job_task); its log line is kept at INFO.
+HANDED_BACK = "handed back: the worker is shutting down"
 
 
 def make_celery() -> Celery:
@@ -201,7 +203,6 @@ class _HandedBackIsNotAnError(logging.Filter):
         return True
 
 
-HANDED_BACK = "handed back: the worker is shutting down"
 logging.getLogger("celery.app.trace").addFilter(_HandedBackIsNotAnError())
 
 

@@ -34,13 +34,17 @@ def _polynomial(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     return (a @ b.T / a.shape[1] + 1.0) ** 3
 
 
-def mmd2_unbiased(x: torch.Tensor, y: torch.Tensor) -> float:
-    """Unbiased MMD^2 of two (m, D), (n, D) float64 sets under the cubic polynomial kernel (m, n >= 2)."""
-    m, n = len(x), len(y)
-    kxx, kyy, kxy = _polynomial(x, x), _polynomial(y, y), _polynomial(x, y)
+def _mmd2_from_kernels(kxx: torch.Tensor, kyy: torch.Tensor, kxy: torch.Tensor) -> float:
+    """Unbiased MMD^2 from the (m, m), (n, n), (m, n) kernel matrices (m, n >= 2)."""
+    m, n = len(kxx), len(kyy)
     within_x = (kxx.sum() - kxx.diagonal().sum()) / (m * (m - 1))  # the i = j terms would bias it upwards
     within_y = (kyy.sum() - kyy.diagonal().sum()) / (n * (n - 1))
     return float(within_x + within_y - 2 * kxy.mean())
+
+
+def mmd2_unbiased(x: torch.Tensor, y: torch.Tensor) -> float:
+    """Unbiased MMD^2 of two (m, D), (n, D) float64 sets under the cubic polynomial kernel (m, n >= 2)."""
+    return _mmd2_from_kernels(_polynomial(x, x), _polynomial(y, y), _polynomial(x, y))
 
 
 def kernel_distance(generated: np.ndarray, real: np.ndarray, blocks: int = 10, seed: int = 0) -> KernelDistance:
@@ -50,8 +54,11 @@ def kernel_distance(generated: np.ndarray, real: np.ndarray, blocks: int = 10, s
     if x.ndim != 2 or y.ndim != 2 or x.shape[1] != y.shape[1] or min(len(x), len(y)) < 4:
         raise ValueError(f"need two (N >= 4, D) feature sets of one D, got {tuple(x.shape)} and {tuple(y.shape)}")
     blocks = max(2, min(blocks, len(x) // 2, len(y) // 2))  # every block needs 2 points of each set
+    kxx, kyy, kxy = _polynomial(x, x), _polynomial(y, y), _polynomial(x, y)  # once; the blocks index into them
     rng = np.random.default_rng(seed)
-    parts_x = np.array_split(rng.permutation(len(x)), blocks)
-    parts_y = np.array_split(rng.permutation(len(y)), blocks)
-    per_block = [mmd2_unbiased(x[px], y[py]) for px, py in zip(parts_x, parts_y)]
-    return KernelDistance(kid=mmd2_unbiased(x, y), stderr=float(np.std(per_block, ddof=1) / np.sqrt(blocks)))
+    parts_x = [torch.as_tensor(p) for p in np.array_split(rng.permutation(len(x)), blocks)]
+    parts_y = [torch.as_tensor(p) for p in np.array_split(rng.permutation(len(y)), blocks)]
+    per_block = [_mmd2_from_kernels(kxx[px][:, px], kyy[py][:, py], kxy[px][:, py])
+                 for px, py in zip(parts_x, parts_y)]
+    return KernelDistance(kid=_mmd2_from_kernels(kxx, kyy, kxy),
+                          stderr=float(np.std(per_block, ddof=1) / np.sqrt(blocks)))
