@@ -45,6 +45,20 @@ def open_run(run_dir: Path, args: argparse.Namespace, make_trainer: Callable[[],
     return trainer
 
 
+def add_precision_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--precision", choices=["fp32", "bf16"], default="fp32",
+        help="bf16: forward and backward passes' convolutions and matrix products in bfloat16 under autocast "
+             "(weights, optimiser state, losses and exports stay float32); ~1.9x faster on CPUs with AVX512-BF16 "
+             "or AMX (`atelier benchmark training-speed`), and on recent GPUs")
+
+
+def autocast(device: torch.device, precision: str) -> torch.autocast:
+    """The context a training step's forward passes run in: bf16 autocast with --precision bf16, else a no-op.
+    bfloat16 has float32's range, so unlike float16 it needs no loss scaling."""
+    return torch.autocast(device.type, dtype=torch.bfloat16, enabled=precision == "bf16")
+
+
 def add_export_arguments(parser: argparse.ArgumentParser, *, network: str, version: str, default_id: str,
                          default_card: str) -> None:
     """The --export group every trainer offers: where the EMA network goes and what its manifest says."""

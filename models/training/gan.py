@@ -53,7 +53,7 @@ from models.networks.cdcgan import CDCGANConfig, Discriminator, Generator
 from models.networks.mlp_gan import MLPDiscriminator, MLPGANConfig, MLPGenerator
 from models.preview import write_preview
 from models.registry import read_manifest
-from models.training.common import add_export_arguments, open_run, update_ema
+from models.training.common import add_export_arguments, add_precision_argument, autocast, open_run, update_ema
 from models.training.diffaugment import diff_augment, parse_policy
 from models.training.snapshots import (optimizer_from_flat, optimizer_to_flat, save_snapshot,
                                        sub_state)
@@ -106,7 +106,7 @@ DATASET_PRESETS = {
 
 
 HYPER = ("batch_size", "lr_g", "lr_d", "beta1", "beta2", "ema_decay", "diffaugment", "r1_gamma", "r1_every",
-         "no_spectral_norm", "mode_seeking")  # recorded in every snapshot
+         "no_spectral_norm", "mode_seeking", "precision")  # recorded in every snapshot
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -142,6 +142,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     a("--threads", type=int, default=2, help="torch CPU threads")
     a("--device", default="cpu", help="cpu, cuda or cuda:N: where G and D train (noise, data order and "
       "augmentations are drawn on the CPU either way, so the recipe is the same)")
+    add_precision_argument(parser)
     a("--log-every", type=int, default=50, help="append a metrics.jsonl line every N steps")
     a("--sample-every", type=int, default=500, help="write samples-<step>.png every N steps")
     a("--checkpoint-every", type=int, default=500, help="write a resumable snapshot every N steps")
@@ -316,6 +317,8 @@ class Trainer:
         self.device = torch.device(args.device)
         G, D = build_pair(args.arch, self.cfg, spectral=not args.no_spectral_norm)  # initialised on the CPU
         self.G, self.D = G.to(self.device), D.to(self.device)
+        if args.precision == "bf16":  # oneDNN's bf16 convolutions want NHWC; it is also what GPU tensor cores like
+            self.G, self.D = (m.to(memory_format=torch.channels_last) for m in (self.G, self.D))
         self.ema = copy.deepcopy(self.G).requires_grad_(False)
         betas = (args.beta1, args.beta2)
         self.opt_g = torch.optim.Adam(self.G.parameters(), lr=args.lr_g, betas=betas)
@@ -363,6 +366,10 @@ class Trainer:
         """What D sees: x with this run's DiffAugment policy applied (x itself when there is none)."""
         return diff_augment(x, self.args.diffaugment, self.augment_rng)
 
+    def autocast(self) -> torch.autocast:
+        """The forward passes' precision (--precision); losses are taken in float32."""
+        return autocast(self.device, self.args.precision)
+
     @torch.enable_grad()  # whatever the caller's global grad mode is
     def train_step(self) -> dict[str, float]:
         a = self.args
@@ -379,19 +386,24 @@ class Trainer:
             y_fake = torch.randint(max(self.num_classes, 1), (b,), generator=self.noise)
         z, y_fake = z.to(dev), y_fake.to(dev)  # drawn on the CPU: the same noise on any device
 
-        fake = self.G(z, y_fake)  # (B, C, S, S)
-        d_real, d_fake = self.D(self.augment(real), y_real), self.D(self.augment(fake.detach()), y_fake)
+        with self.autocast():
+            fake = self.G(z, y_fake).float()  # (B, C, S, S)
+            d_real, d_fake = self.D(self.augment(real), y_real), self.D(self.augment(fake.detach()), y_fake)
+        d_real, d_fake = d_real.float(), d_fake.float()
         d_loss = d_loss_fn(self.loss, d_real, d_fake)
         d_total = d_loss
         if a.r1_gamma > 0 and self.step % a.r1_every == 0:  # lazy R1: every r1_every steps, r1_every x the weight
-            r1 = r1_penalty(self.D, real, y_real, self.augment)
+            with self.autocast():
+                r1 = r1_penalty(self.D, real, y_real, self.augment).float()
             d_total = d_loss + 0.5 * a.r1_gamma * a.r1_every * r1
             self.last_r1 = r1.item()
         self.opt_d.zero_grad(set_to_none=True)
         d_total.backward()
         self.opt_d.step()
 
-        g_loss = g_loss_fn(self.loss, self.D(self.augment(fake), y_fake))
+        with self.autocast():
+            d_on_fake = self.D(self.augment(fake), y_fake).float()
+        g_loss = g_loss_fn(self.loss, d_on_fake)
         g_total = g_loss
         if a.mode_seeking > 0:
             ms = mode_seeking_loss(fake, z)
@@ -481,7 +493,8 @@ class Trainer:
                          **({"diffaugment": a.diffaugment} if a.diffaugment else {}),
                          **({"r1_gamma": a.r1_gamma, "r1_every": a.r1_every} if a.r1_gamma > 0 else {}),
                          **({"spectral_norm": False} if a.no_spectral_norm else {}),
-                         **({"mode_seeking": a.mode_seeking} if a.mode_seeking > 0 else {})},
+                         **({"mode_seeking": a.mode_seeking} if a.mode_seeking > 0 else {}),
+                         **({"precision": a.precision} if a.precision != "fp32" else {})},
         }
         manifest |= extra or {}
         path = save_model(folder, manifest, self.served_generator(a.calibration_batches).cpu().state_dict())

@@ -52,7 +52,7 @@ from models.networks.restore_unet import TASKS, RestoreUNetConfig, build, macs_p
 from models.registry import read_manifest
 from models.photos import DEFAULT_PHOTO_DIR, load_folder, load_split
 from models.quality import mask_scores, psnr, ssim
-from models.training.common import add_export_arguments, open_run, update_ema
+from models.training.common import add_export_arguments, add_precision_argument, autocast, open_run, update_ema
 from models.training.restore_data import Batch, PatchSampler, centre_crops, corrupt, to_uint8, validation_batches
 from models.training.restore_losses import PatchDiscriminator, charbonnier, dice_loss, lr_at
 from models.training.snapshots import optimizer_from_flat, optimizer_to_flat, save_snapshot, sub_state
@@ -96,6 +96,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     a("--seed", type=int, default=0, help="seeds initialisation, patches and corruptions")
     a("--threads", type=int, default=2, help="torch CPU threads")
     a("--device", default="cpu", help="cpu, cuda or cuda:N (a GPU trains the same recipe, much faster)")
+    add_precision_argument(parser)
     a("--data-workers", type=int, default=1,
       help="threads corrupting upcoming batches while the network trains (raise it on a GPU)")
     a("--log-every", type=int, default=50, help="append a metrics.jsonl line every N steps")
@@ -231,7 +232,7 @@ class Trainer:
                           **{k: getattr(self.args, k) for k in ("min_lr_ratio", "warmup", "weight_decay",
                                                                   "ema_decay", "max_sigma", "blind_prob",
                                                                   "max_coverage", "hole_weight", "adv_weight",
-                                                                  "pos_weight", "dice_weight")}}}
+                                                                  "pos_weight", "dice_weight", "precision")}}}
 
     def save(self) -> None:
         t = {f"net.{k}": v for k, v in self.net.state_dict().items()}
@@ -301,7 +302,8 @@ class Trainer:
             for group in self.opt_d.param_groups:
                 group["lr"] = lr
         self.net.train()
-        loss, parts = self.losses(b)
+        with autocast(self.device, self.args.precision):
+            loss, parts = self.losses(b)
         self.opt.zero_grad(set_to_none=True)
         loss.backward()
         grad_norm = nn.utils.clip_grad_norm_(self.net.parameters(), 1.0)
@@ -409,7 +411,8 @@ class Trainer:
         """The recipe: this run's stage after those of the model it started from (--init-from)."""
         a = self.args
         stage = {"task": self.task, "steps": self.step, "seed": a.seed, "batch_size": self.batch_size,
-                 "patch_size": self.patch, "lr": self.peak_lr, "warmup": a.warmup, "min_lr_ratio": a.min_lr_ratio}
+                 "patch_size": self.patch, "lr": self.peak_lr, "warmup": a.warmup, "min_lr_ratio": a.min_lr_ratio,
+                 **({"precision": a.precision} if a.precision != "fp32" else {})}
         stages = self.earlier_stages + [stage]
         return {"steps": sum(int(s.get("steps", 0)) for s in stages), "stages": stages,
                 "macs_per_pixel": round(macs_per_pixel(self.cfg))}

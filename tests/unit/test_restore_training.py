@@ -228,3 +228,17 @@ def test_float16_export_halves_the_file_and_loads_as_float32(folders, tmp_path):
     mask[..., 10:30, 12:20] = 1
     with torch.no_grad():
         assert (a(x, mask) - b(x, mask)).abs().max() < 2e-3
+
+
+@pytest.mark.parametrize("task, extra", [("denoise", ()), ("inpaint", ("--adv-weight", "0.01")), ("detect", ())])
+def test_bf16_steps_train_differently_but_keep_float32_weights(task, extra, folders, tmp_path):
+    assert train(task, tmp_path / "fp32", folders, "--steps", "2", *extra) == 0
+    assert train(task, tmp_path / "bf16", folders, "--steps", "2", "--precision", "bf16", *extra,
+                 "--export", str(tmp_path / "w"), "--model-id", "t") == 0
+    assert all(np.isfinite(r["loss"]) for r in rows(tmp_path / "bf16") if "loss" in r)
+    snaps = [load_file(str(d / json.loads((d / "checkpoint.json").read_text())["snapshot"]))
+             for d in (tmp_path / "fp32", tmp_path / "bf16")]
+    assert {v.dtype for v in snaps[1].values() if v.is_floating_point()} == {torch.float32}
+    assert any(not torch.equal(snaps[0][k], snaps[1][k]) for k in snaps[0] if k.startswith("net."))
+    manifest = json.loads((tmp_path / "w" / "t.json").read_text())
+    assert manifest["training"]["stages"][-1]["precision"] == "bf16"
