@@ -27,7 +27,7 @@ def recipe_for(services: Services, *, steps: int, image_size: int, seed: int) ->
     s = services.settings
     return {"steps": steps, "image_size": image_size, "seed": seed, "base_channels": s.train_base_channels,
             "checkpoint_every": s.train_checkpoint_every, "sample_every": s.train_sample_every,
-            "calibration_batches": s.train_calibration_batches}
+            "calibration_batches": s.train_calibration_batches, "precision": s.train_precision}
 
 
 def submit_train(services: Services, *, images: bytes, filename: str | None, name: str, steps: int | None,

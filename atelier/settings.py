@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -67,6 +67,10 @@ class Settings(BaseSettings):
     train_calibration_batches: int = Field(
         4, ge=1, le=20, description="Batches of generated images that re-estimate the exported generator's "
         "batch-norm statistics (more: steadier, slower); sample grids use the same")
+    train_precision: Literal["fp32", "bf16"] = Field(
+        "fp32", description="Arithmetic of a training job's steps: bf16 (bfloat16 autocast, float32 weights) trains "
+        "about 2x faster on CPUs with AVX512-BF16 or AMX and on recent GPUs, and slower elsewhere; measure it with "
+        "`atelier benchmark training-speed`")
     train_threads: int | None = Field(
         None, ge=1, description="torch CPU threads a training job uses (default: torch's own choice)")
 

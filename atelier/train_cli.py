@@ -81,7 +81,8 @@ def _train(args, settings, data, run_dir: Path, steps: int, base_id: str) -> int
     recipe = UserRecipe(steps=steps, image_size=args.image_size, seed=args.seed,
                         base_channels=settings.train_base_channels, checkpoint_every=settings.train_checkpoint_every,
                         sample_every=settings.train_sample_every,
-                        calibration_batches=settings.train_calibration_batches)
+                        calibration_batches=settings.train_calibration_batches,
+                        precision=settings.train_precision)
     trainer = open_trainer(dataset, recipe, run_dir, progress_bar=not args.no_progress)
     if trainer.step:
         print(f"resuming {run_dir} at step {trainer.step} of {steps}", flush=True)

@@ -37,6 +37,7 @@ class UserRecipe:
     checkpoint_every: int = 200  # steps between resumable snapshots
     sample_every: int = 100  # steps between sample grids
     calibration_batches: int = 4  # batch-norm re-estimation batches for the exported EMA generator
+    precision: str = "fp32"  # fp32, or bf16 autocast (the trainer's --precision)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -52,7 +53,8 @@ def trainer_args(recipe: UserRecipe, *, progress_bar: bool = False) -> argparse.
             "--embed-dim", str(recipe.embed_dim), "--batch-size", str(recipe.batch_size),
             "--diffaugment", recipe.diffaugment, "--mode-seeking", str(recipe.mode_seeking),
             "--checkpoint-every", str(recipe.checkpoint_every), "--sample-every", str(recipe.sample_every), "--log-every", str(max(1, recipe.sample_every)),
-            "--calibration-batches", str(recipe.calibration_batches), "--version", VERSION, "--card", ""]
+            "--calibration-batches", str(recipe.calibration_batches), "--precision", recipe.precision,
+            "--version", VERSION, "--card", ""]
     if not progress_bar:
         argv.append("--no-progress")
     args = gan.apply_defaults(parser.parse_args(argv))

@@ -81,6 +81,7 @@ def test_training_lifecycle_registers_a_model_that_generates(client):
         assert grid.mode == "RGB" and grid.size[0] > 32 * 10  # 10 samples a row, one row per class
     assert job["params"]["data"]["per_class"] == {"ink": 8, "wash": 8}
     assert job["params"]["recipe"]["base_channels"] == 4 and job["params"]["recipe"]["seed"] == 3
+    assert job["params"]["recipe"]["precision"] == "fp32"  # ATELIER_TRAIN_PRECISION's default
     preview = client.get(job["results"][0])
     assert read_provenance(preview.content)["model"] == "ink-wash"
 

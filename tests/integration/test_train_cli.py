@@ -22,7 +22,8 @@ def write_folder(root, entries):
 
 
 def test_train_a_folder_then_generate_with_the_model(tiny_models, tmp_path):
-    env = python_env(ATELIER_MODEL_DIRS=str(tiny_models), ATELIER_DATA_DIR=str(tmp_path / "data"), **FAST_TRAIN_ENV)
+    env = python_env(ATELIER_MODEL_DIRS=str(tiny_models), ATELIER_DATA_DIR=str(tmp_path / "data"), **FAST_TRAIN_ENV,
+                     ATELIER_TRAIN_PRECISION="bf16")
     folder = write_folder(tmp_path / "sketches", art_entries(16, classes=("pencil", "charcoal"), root=""))
     (folder / "notes.txt").write_text("not an image")
     result = atelier("train", "images", str(folder), "--name", "My Sketches", "--steps", "6", "--image-size", "32",
@@ -34,6 +35,7 @@ def test_train_a_folder_then_generate_with_the_model(tiny_models, tmp_path):
     assert manifest["origin"] == "trained from your images" and manifest["classes"] == ["charcoal", "pencil"]
     assert manifest["training"]["steps"] == 6 and manifest["training"]["recipe"]["image_size"] == 32
     assert manifest["training"]["recipe"]["mode_seeking"] == 1.0  # small sets collapse without it
+    assert manifest["training"]["recipe"]["precision"] == "bf16"  # ATELIER_TRAIN_PRECISION reaches the trainer
     assert (tmp_path / "data" / "train-runs" / "my-sketches" / "checkpoint.json").is_file()
 
     listed = atelier("models", env=env)
