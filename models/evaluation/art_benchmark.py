@@ -227,10 +227,11 @@ channels, ImageNet mean and std). It is not comparable with published FIDs (Ince
 with the digits section. Kernel distance (KID, Bińkowski et al. 2018: the unbiased MMD^2 with the cubic
 polynomial kernel, `models/evaluation/kid.py`) is measured on the same features; unlike FD it has no small-N bias,
 so the floor sits near 0 and MLP / ours is a fair ratio even for the 207 emoji. Precision and recall are the
-k-nearest-neighbour manifold estimates of Kynkäänniemi et al. (2019), k = {K}, in the same feature space. The floor row compares N train-split images with the held-out
-ones: it is what a perfect generator would score at this N (FD is biased upwards for small N, so compare rows
-of the same set only). Samples come from the service's sampler (`models.generate.sample_one`), seeds 0..N-1,
-truncation 1.0; conditional models get the classes in equal shares.
+k-nearest-neighbour manifold estimates of Kynkäänniemi et al. (2019), k = {K}, in the same feature space. The
+floor row compares N train-split images with the held-out ones: it is what a perfect generator would score at this
+N (FD is biased upwards for small N, so compare rows of the same set only). Samples come from the service's
+sampler (`models.generate.sample_one`), seeds 0..N-1, truncation 1.0; conditional models get the classes in equal
+shares.
 """
 
 

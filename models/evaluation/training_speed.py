@@ -64,9 +64,9 @@ def gan_step(name: str, precision: str) -> tuple[Callable[[], object], str]:
     data = ImageSet(rng.integers(0, 256, (n, *shape), dtype=np.uint8), (np.arange(n) % max(classes, 1)),
                     tuple(f"c{i}" for i in range(classes)), np.zeros(n, bool))
     trainer = gan.Trainer(args, data)  # seeded: both precisions start from the same weights
-    side, channels = shape[0], 3 if len(shape) == 3 else 1
-    return trainer.train_step, (f"GAN `{name}` ({side} px {'RGB' if channels == 3 else 'grey'}, "
-                                f"batch {args.batch_size}, base width {args.base_channels})")
+    colour = "RGB" if len(shape) == 3 else "grey"
+    return trainer.train_step, (f"GAN `{name}` ({shape[0]} px {colour}, batch {args.batch_size}, "
+                                f"base width {args.base_channels})")
 
 
 def repair_step(task: str, precision: str) -> tuple[Callable[[], object], str]:

@@ -52,7 +52,8 @@ def trainer_args(recipe: UserRecipe, *, progress_bar: bool = False) -> argparse.
             "--base-channels", str(recipe.base_channels), "--latent-dim", str(recipe.latent_dim),
             "--embed-dim", str(recipe.embed_dim), "--batch-size", str(recipe.batch_size),
             "--diffaugment", recipe.diffaugment, "--mode-seeking", str(recipe.mode_seeking),
-            "--checkpoint-every", str(recipe.checkpoint_every), "--sample-every", str(recipe.sample_every), "--log-every", str(max(1, recipe.sample_every)),
+            "--checkpoint-every", str(recipe.checkpoint_every), "--sample-every", str(recipe.sample_every),
+            "--log-every", str(max(1, recipe.sample_every)),
             "--calibration-batches", str(recipe.calibration_batches), "--precision", recipe.precision,
             "--version", VERSION, "--card", ""]
     if not progress_bar:
