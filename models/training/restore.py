@@ -89,6 +89,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     a("--batch-size", type=int, default=None, help="patches per step (default per task: 16 / 8 / 16)")
     a("--patch-size", type=int, default=None, help="side of the training patches (default 128 / 192 / 128)")
     a("--lr", type=float, default=None, help="peak AdamW learning rate (default 1e-3 / 5e-4 / 1e-3)")
+    a("--min-scale", type=float, default=1.0,
+      help="scale augmentation: cut each patch up to 1/MIN_SCALE times larger and reduce it to the patch size "
+           "(1 = off, how the shipped models up to denoise 0.2.0 / inpaint 0.3.0 / detect 0.2.0 trained)")
     a("--min-lr-ratio", type=float, default=0.02, help="cosine decay ends at lr * this")
     a("--warmup", type=int, default=500, help="linear learning-rate warm-up steps")
     a("--weight-decay", type=float, default=1e-4, help="AdamW weight decay")
@@ -190,7 +193,7 @@ class Trainer:
         self.cfg = build_config(args)
         self.batch_size, self.patch = hyper(args, "batch_size"), hyper(args, "patch_size")
         self.peak_lr = hyper(args, "lr")
-        self.sampler = PatchSampler(train_images, self.patch)
+        self.sampler = PatchSampler(train_images, self.patch, args.min_scale)
         self.num_train = len(train_images)
         torch.manual_seed(args.seed)
         self.net = build(self.cfg)
@@ -232,7 +235,8 @@ class Trainer:
                           **{k: getattr(self.args, k) for k in ("min_lr_ratio", "warmup", "weight_decay",
                                                                   "ema_decay", "max_sigma", "blind_prob",
                                                                   "max_coverage", "hole_weight", "adv_weight",
-                                                                  "pos_weight", "dice_weight", "precision")}}}
+                                                                  "pos_weight", "dice_weight", "precision",
+                                                                  "min_scale")}}}
 
     def save(self) -> None:
         t = {f"net.{k}": v for k, v in self.net.state_dict().items()}
@@ -412,7 +416,8 @@ class Trainer:
         a = self.args
         stage = {"task": self.task, "steps": self.step, "seed": a.seed, "batch_size": self.batch_size,
                  "patch_size": self.patch, "lr": self.peak_lr, "warmup": a.warmup, "min_lr_ratio": a.min_lr_ratio,
-                 **({"precision": a.precision} if a.precision != "fp32" else {})}
+                 **({"precision": a.precision} if a.precision != "fp32" else {}),
+                 **({"min_scale": a.min_scale} if a.min_scale != 1 else {})}
         stages = self.earlier_stages + [stage]
         return {"steps": sum(int(s.get("steps", 0)) for s in stages), "stages": stages,
                 "macs_per_pixel": round(macs_per_pixel(self.cfg))}

@@ -156,6 +156,39 @@ def test_batches_are_reproducible_and_corruptions_match_the_task(folders):
         t.pool.shutdown()
 
 
+def test_scale_augmentation_reduces_larger_crops_and_is_off_by_default():
+    from models.training.restore_data import PatchSampler
+
+    ramp = np.tile(np.arange(200, dtype=np.uint8), (200, 1))  # intensity = x: a patch's slope is its reduction
+    photo = np.repeat(ramp[..., None], 3, axis=2)
+
+    def slopes(sampler: PatchSampler) -> list[float]:
+        patches = sampler.sample(np.random.default_rng(3), 24) * 255
+        # rotations / flips turn the ramp: take the steeper axis, away from the (Lanczos-ringing) borders
+        return [max(abs(np.diff(p[8:-8, 8:-8, 0], axis=a)).mean() for a in (0, 1)) for p in patches]
+
+    assert np.allclose(slopes(PatchSampler([photo], 32)), 1.0)
+    scaled = slopes(PatchSampler([photo], 32, min_scale=0.5))
+    assert min(scaled) > 0.97 and max(scaled) < 2.03 and max(scaled) > 1.5  # crops of 32 to 64 px reduced to 32
+
+    # min_scale = 1 draws the random numbers the sampler always drew, so older recipes replay unchanged
+    rng, expected = np.random.default_rng(5), np.random.default_rng(5)
+    PatchSampler([photo], 32).sample(rng, 3)
+    for _ in range(3):  # photo, top, left, rotation, mirror
+        expected.choice(1, p=[1.0]), expected.integers(0, 169), expected.integers(0, 169)
+        expected.integers(4), expected.random()
+    assert rng.bit_generator.state == expected.bit_generator.state
+    with pytest.raises(ValueError):
+        PatchSampler([photo], 32, min_scale=0)
+
+
+def test_scale_augmentation_is_part_of_the_recorded_recipe(folders, tmp_path):
+    assert train("denoise", tmp_path / "s", folders, "--steps", "2", "--min-scale", "0.6",
+                 "--export", str(tmp_path / "w")) == 0
+    stage = json.loads((tmp_path / "w" / "denoise.json").read_text())["training"]["stages"][-1]
+    assert stage["min_scale"] == 0.6
+
+
 def test_inpaint_with_prefill_starts_at_the_prefill_trains_resumes_and_exports(folders, tmp_path):
     from models.networks.prefill import normconv_fill
 
