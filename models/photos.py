@@ -7,6 +7,8 @@ Sources (licences per file in the manifest):
     train       Debian lomiri-wallpapers-16.04   13 photos (2 of its 15 wallpapers are abstract art and skipped)
                 Debian mate-backgrounds          12 photos of nature/
                 Debian plasma-workspace-wallpapers 11 photos (the rest of that package is abstract art)
+                Debian palapeli-data              5 photos of its jigsaw collection (a castle, a bridge by night, ...)
+                Debian lomiri-wallpapers-20.04    1 photo (the other 3 wallpapers are drawings or renders)
                 scikit-image (if installed)       astronaut, chelsea, coffee, rocket; grey camera, coins, textures
     validation  Debian opencv-doc                 16 colour photos from examples/data (VALIDATION_OPENCV below)
                 scikit-learn (if installed)       china.jpg, flower.jpg
@@ -89,6 +91,15 @@ PLASMA = [Photo(f"plasma-{n}", "train", "debian:plasma-workspace-wallpapers",
                        ("EveningGlow", "Ian Hex"), ("FallenLeaf", "Martin Klapetek"), ("Grey", "Sigi Sagi"),
                        ("Kite", "Risto Saukonpää"), ("OneStandsOut", "Risto Saukonpää"),
                        ("Path", "Risto Saukonpää"), ("summer_1am", "Risto Saukonpää"))]
+# KDE's jigsaw game ships five photographs (Wikimedia Commons originals; authors from its .desktop files): man-made
+# structure (a castle, a bridge by night) that the landscapes above lack and old-photo damage detection needs
+PALAPELI = [Photo(f"palapeli-{n}", "train", "debian:palapeli-data", f"./usr/share/palapeli/collection/{n}.jpg",
+                  "GPL-2+ (Debian palapeli-data)", a)
+            for n, a in (("castle-maintenon", "Eric Pouhier"), ("cincinnati-bridge", "Derek Jensen"),
+                         ("citrus-fruits", "US Department of Agriculture"), ("european-honey-bee", "John Severns"),
+                         ("panther-chameleon-female", "B. Navez"))]
+LOMIRI_2004 = [Photo("lomiri-Kleiber_by_Lukas_Baubkus", "train", "debian:lomiri-wallpapers-20.04",
+                     "./usr/share/backgrounds/Kleiber_by_Lukas_Baubkus.jpg", "CC-BY-SA-3.0", "Lukas Baubkus")]
 # Natural colour photos only: no logos, drawings, renders, charts, calibration boards or text; of the stereo /
 # before-after pairs (aloeL/R, graf1/3, leuvenA/B, rubberwhale1/2, ela_original/modified, aero1/3) one image;
 # apple.jpg and orange.jpg are left out (old scans full of their own grain), as are the webcam shots (left*, right*,
@@ -107,7 +118,7 @@ SKIMAGE = [Photo(f"skimage-{n}", "train", "pypi:scikit-image", f"skimage/data/{n
                                ("brick", "png", "CC0"), ("grass", "png", "CC0"), ("gravel", "png", "CC0"))]
 SKLEARN = [Photo(f"sklearn-{n}", "val", "pypi:scikit-learn", f"sklearn/datasets/images/{n}.jpg", "CC-BY-2.0", a)
            for n, a in (("china", "danielbuechele"), ("flower", "vultilion"))]
-ALL_PHOTOS = LOMIRI + MATE + PLASMA + SKIMAGE + OPENCV + SKLEARN
+ALL_PHOTOS = LOMIRI + MATE + PLASMA + PALAPELI + LOMIRI_2004 + SKIMAGE + OPENCV + SKLEARN
 
 
 # ---------------------------------------------------------------------------------------------------- fetching

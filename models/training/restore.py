@@ -414,8 +414,8 @@ class Trainer:
     def training_record(self) -> dict[str, Any]:
         """The recipe: this run's stage after those of the model it started from (--init-from)."""
         a = self.args
-        stage = {"task": self.task, "steps": self.step, "seed": a.seed, "batch_size": self.batch_size,
-                 "patch_size": self.patch, "lr": self.peak_lr, "warmup": a.warmup, "min_lr_ratio": a.min_lr_ratio,
+        stage = {"task": self.task, "steps": self.step, "seed": a.seed, "photos": self.num_train,
+                 "batch_size": self.batch_size, "patch_size": self.patch, "lr": self.peak_lr, "warmup": a.warmup, "min_lr_ratio": a.min_lr_ratio,
                  **({"precision": a.precision} if a.precision != "fp32" else {}),
                  **({"min_scale": a.min_scale} if a.min_scale != 1 else {})}
         stages = self.earlier_stages + [stage]

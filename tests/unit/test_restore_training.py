@@ -186,7 +186,7 @@ def test_scale_augmentation_is_part_of_the_recorded_recipe(folders, tmp_path):
     assert train("denoise", tmp_path / "s", folders, "--steps", "2", "--min-scale", "0.6",
                  "--export", str(tmp_path / "w")) == 0
     stage = json.loads((tmp_path / "w" / "denoise.json").read_text())["training"]["stages"][-1]
-    assert stage["min_scale"] == 0.6
+    assert stage["min_scale"] == 0.6 and stage["photos"] == 3  # the training photos this stage saw
 
 
 def test_inpaint_with_prefill_starts_at_the_prefill_trains_resumes_and_exports(folders, tmp_path):
