@@ -1,0 +1,63 @@
+"""The repair networks' photo cache (models/photos.py), with the Debian download replaced by fake package files."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from models import photos
+
+
+def fake_debian(monkeypatch, calls: list[str]) -> None:
+    """extract_deb_members writes a 1600x1200 photo for every requested member and logs the package."""
+
+    def extract(package: str, members: list[str], dest: Path) -> None:
+        calls.append(package)
+        rng = np.random.default_rng(len(calls))
+        for m in members:
+            path = Path(dest) / m
+            path.parent.mkdir(parents=True, exist_ok=True)
+            Image.fromarray(rng.integers(0, 256, (1200, 1600, 3), dtype=np.uint8)).save(path, format="JPEG")
+
+    monkeypatch.setattr(photos, "extract_deb_members", extract)
+
+
+def test_every_listed_photo_is_fetched_downscaled_and_split_by_source(monkeypatch, tmp_path):
+    calls: list[str] = []
+    fake_debian(monkeypatch, calls)
+    # PyPI photos come from an installed package's folder: point them at a scratch folder
+    monkeypatch.setattr(photos, "_package_file", lambda p: _pypi_file(tmp_path / "site", p))
+    manifest = photos.prepare_photos(tmp_path / "cache", max_side=64)
+
+    names = [p.name for p in photos.ALL_PHOTOS]
+    assert len(names) == len(set(names))
+    assert manifest["counts"] == {"train": sum(p.split == "train" for p in photos.ALL_PHOTOS),
+                                  "val": sum(p.split == "val" for p in photos.ALL_PHOTOS)}
+    assert manifest["counts"]["train"] == 51 and manifest["counts"]["val"] == 18
+    # one download per Debian package, whatever number of photos it holds
+    debs = {p.source.split(":", 1)[1] for p in photos.ALL_PHOTOS if p.source.startswith("debian:")}
+    assert sorted(calls) == sorted(debs)
+    for e in manifest["photos"]:
+        with Image.open(tmp_path / "cache" / e["file"]) as im:
+            assert max(im.size) <= 64 and im.mode == "RGB" and list(im.size) == e["size"]
+        assert e["licence"]
+    # no source gives photos to both sides: a scene is never trained on and validated on
+    sources = {s: {e["source"] for e in manifest["photos"] if e["split"] == s} for s in ("train", "val")}
+    assert not sources["train"] & sources["val"]
+    on_disk = json.loads((tmp_path / "cache" / "manifest.json").read_text())
+    assert on_disk == manifest
+
+    # a second call finds everything cached and downloads nothing; loading reads the manifest's order
+    photos.prepare_photos(tmp_path / "cache", max_side=64)
+    assert sorted(calls) == sorted(debs)
+    val = photos.load_split("val", tmp_path / "cache")
+    assert len(val) == 18 and all(a.dtype == np.uint8 and a.shape[2] == 3 for a in val)
+
+
+def _pypi_file(root: Path, photo: photos.Photo) -> Path:
+    path = root / photo.member
+    if not path.is_file():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        Image.new("RGB", (300, 200), (90, 120, 30)).save(path, format="PNG")
+    return path
