@@ -233,6 +233,43 @@ def test_inpaint_with_prefill_starts_at_the_prefill_trains_resumes_and_exports(f
     assert read_manifest(tmp_path / "w2" / "inpaint-bih.json").config["prefill"] == "normconv-biharmonic"
 
 
+def test_inpaint_stage_with_redrawn_output_layers_and_squared_hole_error(folders, tmp_path):
+    from models.networks.prefill import normconv_fill
+
+    assert train("inpaint", tmp_path / "a", folders, "--steps", "1", "--prefill", "normconv",
+                 "--export", str(tmp_path / "w"), "--model-id", "inpaint-a") == 0
+    parser = argparse.ArgumentParser()
+    restore.add_arguments(parser)
+    images = [np.asarray(Image.open(p).convert("RGB")) for p in sorted(folders[0].glob("*.png"))]
+    base = ["inpaint", "--tiny", "--prefill", "normconv", "--batch-size", "2", "--patch-size", "32",
+            "--init-from", str(tmp_path / "w" / "inpaint-a.json"), "--hole-loss", "l2"]
+    kept = restore.Trainer(parser.parse_args(base), images, [])
+    redrawn = restore.Trainer(parser.parse_args(base + ["--reinit-output", "0.1"]), images, [])
+    b = kept.make_batch(0)
+    _, parts = kept.losses(b)
+    m = b.aux
+    # one step from a zero tail leaves the residual tiny: the hole term is still the prefill's squared error / 0.02
+    prefill_err = ((normconv_fill(b.inp, 1 - m) - b.target) ** 2 * m).mean().item() / 0.02
+    assert parts["l2_hole"] == pytest.approx(prefill_err, rel=0.05)
+    assert kept.net.core.tail.weight.abs().max() < 0.01  # 0.2 the learning rate's size after one step
+    tail = redrawn.net.core.tail.weight
+    assert tail.abs().mean() > 10 * kept.net.core.tail.weight.abs().mean()
+    assert torch.equal(tail, redrawn.ema.core.tail.weight)  # the EMA starts from the redrawn network
+    # the redrawn layers are the only difference, and a redrawn network's first loss moves off the prefill's
+    changed = [k for k, v in kept.net.state_dict().items() if not torch.equal(v, redrawn.net.state_dict()[k])]
+    assert sorted(changed) == ["core.head.2.bias", "core.head.2.weight", "core.tail.bias", "core.tail.weight"]
+    assert redrawn.losses(b)[1]["l2_hole"] != pytest.approx(parts["l2_hole"], rel=1e-4)
+    kept.pool.shutdown()
+    redrawn.pool.shutdown()
+
+    assert train("inpaint", tmp_path / "b", folders, "--steps", "2", "--prefill", "normconv", "--hole-loss", "l2",
+                 "--reinit-output", "0.1", "--init-from", str(tmp_path / "w" / "inpaint-a.json"),
+                 "--export", str(tmp_path / "w"), "--model-id", "inpaint-b") == 0
+    assert "l2_hole" in rows(tmp_path / "b")[0]
+    stage = json.loads((tmp_path / "w" / "inpaint-b.json").read_text())["training"]["stages"][-1]
+    assert stage["hole_loss"] == "l2" and stage["reinit_output"] == 0.1
+
+
 def test_init_from_a_model_without_prefill_into_a_prefill_network_is_refused(folders, tmp_path):
     assert train("inpaint", tmp_path / "a", folders, "--steps", "1", "--export", str(tmp_path / "w"),
                  "--model-id", "inpaint-blank") == 0
