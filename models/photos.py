@@ -119,6 +119,10 @@ SKIMAGE = [Photo(f"skimage-{n}", "train", "pypi:scikit-image", f"skimage/data/{n
 SKLEARN = [Photo(f"sklearn-{n}", "val", "pypi:scikit-learn", f"sklearn/datasets/images/{n}.jpg", "CC-BY-2.0", a)
            for n, a in (("china", "danielbuechele"), ("flower", "vultilion"))]
 ALL_PHOTOS = LOMIRI + MATE + PLASMA + PALAPELI + LOMIRI_2004 + SKIMAGE + OPENCV + SKLEARN
+# photo sets a training run can ask for: "original" is the 45 training photos every repair model up to denoise 0.3.0,
+# inpaint 0.3.0 and detect 0.2.0 trained on (in the same order), before PALAPELI and LOMIRI_2004 joined them
+ADDED_2026_11_22 = frozenset(p.name for p in PALAPELI + LOMIRI_2004)
+PHOTO_SETS = ("all", "original")
 
 
 # ---------------------------------------------------------------------------------------------------- fetching
@@ -197,12 +201,22 @@ def read_rgb(path: Path) -> np.ndarray:
         return np.asarray(ImageOps.exif_transpose(im).convert("RGB"))
 
 
-def load_split(split: str, data_dir: Path = DEFAULT_PHOTO_DIR) -> list[np.ndarray]:
-    """The cached photos of one split ("train" or "val"), fetching them first if the manifest is missing."""
+def load_split(split: str, data_dir: Path = DEFAULT_PHOTO_DIR, photo_set: str = "all") -> list[np.ndarray]:
+    """The cached photos of one split ("train" or "val") in the manifest's order, fetching them first if the
+    manifest is missing; photo_set "original" leaves out the photos added on 2026-11-22 (PHOTO_SETS)."""
+    if photo_set not in PHOTO_SETS:
+        raise ValueError(f"unknown photo set {photo_set!r}; known: {PHOTO_SETS}")
     data_dir = Path(data_dir)
     manifest_path = data_dir / MANIFEST
     manifest = json.loads(manifest_path.read_text()) if manifest_path.is_file() else prepare_photos(data_dir)
-    return [read_rgb(data_dir / e["file"]) for e in manifest["photos"] if e["split"] == split]
+    listed = {e["name"] for e in manifest["photos"]}
+    behind = [p.name for p in ALL_PHOTOS
+              if p.split == split and p.source.startswith("debian:") and p.name not in listed]
+    if behind and data_dir == DEFAULT_PHOTO_DIR:  # a cache made before photos joined the list: say so, load it as is
+        log.warning("%s lacks %d %s photos added since it was made (%s...): `python -m models.photos` fetches them",
+                    data_dir, len(behind), split, behind[0])
+    return [read_rgb(data_dir / e["file"]) for e in manifest["photos"]
+            if e["split"] == split and not (photo_set == "original" and e["name"] in ADDED_2026_11_22)]
 
 
 def load_folder(folder: Path, max_side: int | None = None) -> list[np.ndarray]:

@@ -73,6 +73,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     a("--inpaint-model", type=Path, default=None,
       help="measure this inpainter (an exported .json or .safetensors, e.g. from a run) instead of the one in "
            "--weights (needs --no-write)")
+    a("--split", choices=("val", "train"), default="val",
+      help="score the held-out photos (the benchmark) or the training photos, to see how far a network "
+           "generalises (train needs --no-write)")
     a("--no-write", action="store_true",
       help="print the tables only; docs/BENCHMARKS.md, the manifests' metrics and the example images stay as they are")
 
@@ -229,11 +232,15 @@ def _table(head: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines + ["| " + " | ".join(r) + " |" for r in rows])
 
 
+PHOTOS_LABEL = {"val": "Validation photos (held out from training)",
+                "train": "TRAINING photos (--split train: the networks have seen these scenes, not these corruptions)"}
+
+
 def render(results: dict[str, Any], args: argparse.Namespace, ours: Ours, names: list[str]) -> str:
     versions = ", ".join(f"`{i.id}` v{i.version}" for i in ours.info.values())
     parts = [SECTION, "", f"Command: `atelier benchmark restore --crop {args.crop} --photos {args.photos} "
              f"--seed {args.seed} --speed-side {args.speed_side}` — {date.today().isoformat()}, {machine()}.", "",
-             f"Models: {versions}. Validation photos (held out from training, {args.crop}x{args.crop} centre crops): "
+             f"Models: {versions}. {PHOTOS_LABEL[args.split]} ({args.crop}x{args.crop} centre crops): "
              f"{', '.join(names)}.", ""]
     if "denoise" in results:
         parts += ["### Denoising (PSNR dB / SSIM)", ""]
@@ -347,21 +354,21 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _measure_and_write(args: argparse.Namespace) -> int:
-    if not args.no_write and (args.sections != SECTIONS or args.inpaint_model is not None):
-        raise SystemExit("--sections (a part of the benchmark) and --inpaint-model (not the shipped inpainter) "
-                         "only print their tables: add --no-write")
+    if not args.no_write and (args.sections != SECTIONS or args.inpaint_model is not None or args.split != "val"):
+        raise SystemExit("--sections (a part of the benchmark), --inpaint-model (not the shipped inpainter) and "
+                         "--split train (photos the networks trained on) only print their tables: add --no-write")
     ours = Ours(args.weights, needed=tuple(dict.fromkeys(m for sec in args.sections for m in NEEDS[sec])),
                 inpaint_model=args.inpaint_model)
-    val = load_split("val", args.data_dir)[: args.photos]
-    crops = [centre_crop(p, args.crop) for p in val]
+    photos = load_split(args.split, args.data_dir)[: args.photos]
+    crops = [centre_crop(p, args.crop) for p in photos]
     manifest = json.loads((args.data_dir / "manifest.json").read_text())
-    names = [e["name"] for e in manifest["photos"] if e["split"] == "val"][: len(crops)]
+    names = [e["name"] for e in manifest["photos"] if e["split"] == args.split][: len(crops)]
     measure: dict[str, Callable[[], Any]] = {
         "denoise": lambda: bench_denoise(ours, crops, [centre_crop(p, args.crop) for p in
                                                        load_split("train", args.data_dir)[:3]], args.seed),
         "inpaint": lambda: bench_inpaint(ours, crops, args.seed),
         "auto": lambda: bench_auto(ours, crops, args.seed),
-        "speed": lambda: bench_speed(ours, centre_crop(val[0], args.speed_side))}
+        "speed": lambda: bench_speed(ours, centre_crop(photos[0], args.speed_side))}
     results = {section: measure[section]() for section in args.sections}
     if args.no_write:
         print(render(results, args, ours, names))

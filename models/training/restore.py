@@ -50,7 +50,7 @@ from models.checkpoint import WEIGHT_DTYPES, load_weights, save_model
 from models.networks.prefill import PREFILLS
 from models.networks.restore_unet import TASKS, RestoreUNetConfig, build, macs_per_pixel, tiny_config
 from models.registry import read_manifest
-from models.photos import DEFAULT_PHOTO_DIR, load_folder, load_split
+from models.photos import DEFAULT_PHOTO_DIR, PHOTO_SETS, load_folder, load_split
 from models.quality import mask_scores, psnr, ssim
 from models.training.common import add_export_arguments, add_precision_argument, autocast, open_run, update_ema
 from models.training.restore_data import Batch, PatchSampler, centre_crops, corrupt, to_uint8, validation_batches
@@ -81,6 +81,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     a("task", choices=TASKS, help="which network to train")
     a("--run-dir", type=Path, default=None, help="run folder (default runs/<task>)")
     a("--data-dir", type=Path, default=DEFAULT_PHOTO_DIR, help="cache of the fetched photos (models/photos.py)")
+    a("--photo-set", choices=PHOTO_SETS, default="all",
+      help="training photos of the cache: all, or the 45 original ones (how the models up to denoise 0.3.0 / "
+           "inpaint 0.3.0 / detect 0.2.0 trained; docs/models/repair-data.md)")
     a("--train-folder", type=Path, default=None, help="train on the images below this folder instead")
     a("--val-folder", type=Path, default=None, help="validate on the images below this folder instead")
     a("--steps", type=int, default=100_000, help="total optimiser steps (a resumed run continues to this)")
@@ -436,8 +439,10 @@ class Trainer:
         """The recipe: this run's stage after those of the model it started from (--init-from)."""
         a = self.args
         stage = {"task": self.task, "steps": self.step, "seed": a.seed, "photos": self.num_train,
-                 "batch_size": self.batch_size, "patch_size": self.patch, "lr": self.peak_lr, "warmup": a.warmup, "min_lr_ratio": a.min_lr_ratio,
+                 "batch_size": self.batch_size, "patch_size": self.patch, "lr": self.peak_lr, "warmup": a.warmup,
+                 "min_lr_ratio": a.min_lr_ratio,
                  **({"precision": a.precision} if a.precision != "fp32" else {}),
+                 **({"photo_set": a.photo_set} if a.photo_set != "all" and not a.train_folder else {}),
                  **({"min_scale": a.min_scale} if a.min_scale != 1 else {}),
                  **({"hole_loss": a.hole_loss} if a.hole_loss != "l1" else {}),
                  **({"reinit_output": a.reinit_output} if a.reinit_output else {})}
@@ -470,7 +475,8 @@ class Trainer:
 
 
 def load_images(args: argparse.Namespace) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    train = load_folder(args.train_folder) if args.train_folder else load_split("train", args.data_dir)
+    train = (load_folder(args.train_folder) if args.train_folder
+             else load_split("train", args.data_dir, args.photo_set))
     if args.val_folder:
         val = load_folder(args.val_folder)
     elif args.train_folder:

@@ -53,6 +53,18 @@ def test_every_listed_photo_is_fetched_downscaled_and_split_by_source(monkeypatc
     assert sorted(calls) == sorted(debs)
     val = photos.load_split("val", tmp_path / "cache")
     assert len(val) == 18 and all(a.dtype == np.uint8 and a.shape[2] == 3 for a in val)
+    assert len(photos.load_split("train", tmp_path / "cache", "original")) == 45
+
+    # a cache made before photos were added to the list: prepare_photos (python -m models.photos) fetches only those
+    manifest["photos"] = [e for e in manifest["photos"] if e["name"] not in photos.ADDED_2026_11_22]
+    (tmp_path / "cache" / "manifest.json").write_text(json.dumps(manifest))
+    for name in photos.ADDED_2026_11_22:
+        (tmp_path / "cache" / "train" / f"{name}.png").unlink()
+    assert len(photos.load_split("train", tmp_path / "cache")) == 45  # loaded as it is
+    calls.clear()
+    photos.prepare_photos(tmp_path / "cache", max_side=64)
+    assert sorted(calls) == ["lomiri-wallpapers-20.04", "palapeli-data"]
+    assert len(photos.load_split("train", tmp_path / "cache")) == 51
 
 
 def _pypi_file(root: Path, photo: photos.Photo) -> Path:

@@ -88,3 +88,13 @@ def test_no_write_measures_a_candidate_inpainter_alone_and_touches_nothing(tmp_p
     assert len(ours) == 3 and ours == prefill  # untrained: the network's fill is its prefill, to the digit
     assert md.read_text() == "# Benchmarks\n" and not (tmp_path / "img").exists()
     assert before == {p.name: p.read_bytes() for p in [*weights.iterdir(), *cand.iterdir()]}
+
+    # the training photos, to see how far a network generalises: printed only, and labelled as such
+    train = ["--weights", str(weights), "--data-dir", str(data), "--crop", "48", "--photos", "3",
+             "--benchmarks-md", str(md), "--sections", "auto", "--split", "train"]
+    with pytest.raises(SystemExit, match="--no-write"):
+        restore_benchmark.run(parse(train))
+    assert restore_benchmark.run(parse(train + ["--no-write"])) == 0
+    out = capsys.readouterr().out
+    assert "TRAINING photos" in out and "train0, train1, train2" in out and "| ours |" in out
+    assert md.read_text() == "# Benchmarks\n"

@@ -187,6 +187,7 @@ def test_scale_augmentation_is_part_of_the_recorded_recipe(folders, tmp_path):
                  "--export", str(tmp_path / "w")) == 0
     stage = json.loads((tmp_path / "w" / "denoise.json").read_text())["training"]["stages"][-1]
     assert stage["min_scale"] == 0.6 and stage["photos"] == 3  # the training photos this stage saw
+    assert "photo_set" not in stage  # a folder of one's own is not a set of the cache
 
 
 def test_inpaint_with_prefill_starts_at_the_prefill_trains_resumes_and_exports(folders, tmp_path):
