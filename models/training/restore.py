@@ -184,8 +184,9 @@ def load_init(args: argparse.Namespace, task: str) -> tuple[dict[str, torch.Tens
     if info.architecture != ARCHITECTURE[task]:
         raise SystemExit(f"--init-from: {info.id} is a {info.architecture} model, not {ARCHITECTURE[task]}")
     training = dict(json.loads(path.read_text()).get("training") or {})
-    stages = training.pop("stages", None) or [training]
-    return load_weights(info.weights_path), [dict(s, model=f"{info.id}@{info.version}") for s in stages]
+    stages = [dict(s) for s in training.pop("stages", None) or [training]]
+    stages[-1]["model"] = f"{info.id}@{info.version}"  # the stage that made it; earlier ones name their own models
+    return load_weights(info.weights_path), stages
 
 
 def hyper(args: argparse.Namespace, name: str) -> Any:

@@ -122,6 +122,12 @@ def test_init_from_an_exported_model_starts_a_new_stage(folders, tmp_path):
     record = json.loads((tmp_path / "w" / "detect-b.json").read_text())["training"]
     assert record["steps"] == 4 and [s["seed"] for s in record["stages"]] == [0, 1]
     assert record["stages"][0]["model"] == "detect-a@0.1.0"
+    # a third stage: each earlier stage keeps the name of the model it made
+    assert train("detect", tmp_path / "c", folders, "--steps", "1", "--seed", "2", "--init-from",
+                 str(tmp_path / "w" / "detect-b.json"), "--export", str(tmp_path / "w"), "--model-id", "detect-c") == 0
+    record = json.loads((tmp_path / "w" / "detect-c.json").read_text())["training"]
+    assert [s.get("model") for s in record["stages"]] == ["detect-a@0.1.0", "detect-b@0.1.0", None]
+    assert record["steps"] == 5
 
 
 def test_resume_with_another_architecture_is_refused(folders, tmp_path):
