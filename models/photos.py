@@ -212,7 +212,9 @@ def load_split(split: str, data_dir: Path = DEFAULT_PHOTO_DIR, photo_set: str = 
     listed = {e["name"] for e in manifest["photos"]}
     behind = [p.name for p in ALL_PHOTOS
               if p.split == split and p.source.startswith("debian:") and p.name not in listed]
-    if behind and data_dir == DEFAULT_PHOTO_DIR:  # a cache made before photos joined the list: say so, load it as is
+    # the project's cache made before photos joined the list: say so and load it as it is (another folder is a
+    # layout of a test's or a user's own, which need not hold every listed photo)
+    if behind and data_dir == DEFAULT_PHOTO_DIR:
         log.warning("%s lacks %d %s photos added since it was made (%s...): `python -m models.photos` fetches them",
                     data_dir, len(behind), split, behind[0])
     return [read_rgb(data_dir / e["file"]) for e in manifest["photos"]

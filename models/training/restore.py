@@ -94,7 +94,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     a("--lr", type=float, default=None, help="peak AdamW learning rate (default 1e-3 / 5e-4 / 1e-3)")
     a("--min-scale", type=float, default=1.0,
       help="scale augmentation: cut each patch up to 1/MIN_SCALE times larger and reduce it to the patch size "
-           "(1 = off, how the shipped models up to denoise 0.2.0 / inpaint 0.3.0 / detect 0.2.0 trained)")
+           "(1 = off, how denoise up to 0.3.0, inpaint up to 0.3.0 and detect up to 0.2.0 trained)")
     a("--min-lr-ratio", type=float, default=0.02, help="cosine decay ends at lr * this")
     a("--warmup", type=int, default=500, help="linear learning-rate warm-up steps")
     a("--weight-decay", type=float, default=1e-4, help="AdamW weight decay")

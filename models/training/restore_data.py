@@ -24,10 +24,10 @@ class PatchSampler:
     flips / rotations; photos smaller than a patch are reflected out to its size.
 
     With min_scale < 1 each patch is cut 1/s times larger (s uniform in [min_scale, 1]) and reduced to the patch
-    size (antialiased Lanczos): the same 45 photos then show their scenes at many scales, with denser texture than
-    the ~1024-pixel originals have at full size, which is what held-out photos (a mandrill, circuit boards, city
-    aerials at 512 pixels) look like. min_scale = 1 draws exactly the random numbers it always did, so recipes
-    recorded before the option existed replay unchanged."""
+    size (antialiased Lanczos): the same few dozen photos then show their scenes at many scales, with denser
+    texture than the ~1024-pixel originals have at full size, which is what held-out photos (a mandrill, circuit
+    boards, city aerials at 512 pixels) look like. min_scale = 1 draws exactly the random numbers it always did,
+    so recipes recorded before the option existed replay unchanged."""
 
     def __init__(self, images: list[np.ndarray], patch: int, min_scale: float = 1.0) -> None:
         if not 0 < min_scale <= 1:
