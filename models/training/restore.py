@@ -72,6 +72,21 @@ ARCHITECTURE = {t: f"{t}-unet" for t in TASKS}  # manifest architecture names (m
 VAL_SIGMAS = (15, 25, 50)
 
 
+HOLE_LOSSES = ("l1", "l2", "l2-image")
+
+
+def hole_term(err: torch.Tensor, m: torch.Tensor, kind: str) -> torch.Tensor:
+    """The inpainter's loss in the hole (err = prediction - target, m = 1 in the hole); see --hole-loss. The
+    divisors put the three on one scale at typical errors (0.02 absolute, holes of ~20% of an image)."""
+    if kind == "l1":
+        return (err.abs() * m).mean()
+    sq = err.float() ** 2 * m
+    if kind == "l2":
+        return sq.mean() / 0.02
+    per_image = sq.sum(dim=(1, 2, 3)) / (m.sum(dim=(1, 2, 3)) * err.shape[1]).clamp_min(1)
+    return per_image.mean() / 0.1
+
+
 def _ints(text: str) -> tuple[int, ...]:
     return tuple(int(v) for v in text.split(",") if v.strip())
 
@@ -132,9 +147,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     t.add_argument("--blind-prob", type=float, default=0.5, help="denoise: share of images without a noise level")
     t.add_argument("--max-coverage", type=float, default=0.4, help="inpaint: largest hole fraction")
     t.add_argument("--hole-weight", type=float, default=6.0, help="inpaint: weight of the hole term")
-    t.add_argument("--hole-loss", choices=("l1", "l2"), default="l1",
+    t.add_argument("--hole-loss", choices=HOLE_LOSSES, default="l1",
                    help="inpaint: the hole term; l2 = squared error / 0.02 (the size of l1 at typical errors), "
-                        "which is what PSNR measures and gives a residual a gradient that grows with its error")
+                        "which is what PSNR measures and gives a residual a gradient that grows with its error; "
+                        "l2-image = each image's mean squared error over its own hole / 0.1, so that a thin "
+                        "scratch weighs as much as a large box")
     t.add_argument("--reinit-output", type=float, default=0.0,
                    help="after --init-from, draw the output layers again at this fraction of Kaiming scale "
                         "(0 = keep them): an inpainter whose residual sits at zero gets a body gradient again")
@@ -296,8 +313,7 @@ class Trainer:
             m = b.aux
             pred = self.net.predict(b.inp, m)
             l_valid = (torch.abs(pred - b.target) * (1 - m)).mean()
-            err = pred - b.target
-            l_hole = (torch.abs(err) * m).mean() if a.hole_loss == "l1" else (err.float() ** 2 * m).mean() / 0.02
+            l_hole = hole_term(pred - b.target, m, a.hole_loss)
             loss = l_valid + a.hole_weight * l_hole
             parts = {"l1_valid": l_valid.item(), f"{a.hole_loss}_hole": l_hole.item()}
             if self.disc is not None:

@@ -277,6 +277,19 @@ def test_inpaint_stage_with_redrawn_output_layers_and_squared_hole_error(folders
     assert stage["hole_loss"] == "l2" and stage["reinit_output"] == 0.1
 
 
+def test_hole_terms_weigh_errors_as_documented():
+    err = torch.zeros(2, 3, 8, 8)
+    m = torch.zeros(2, 1, 8, 8)
+    m[0, :, :4] = 1  # image 0: half its pixels missing, all off by 0.1
+    err[0, :, :4] = 0.1
+    m[1, :, 0, 0] = 1  # image 1: one missing pixel, off by 0.3 (a thin scratch's share of the batch is tiny)
+    err[1, :, 0, 0] = 0.3
+    assert restore.hole_term(err, m, "l1").item() == pytest.approx((0.1 * 96 + 0.3 * 3) / 384)
+    assert restore.hole_term(err, m, "l2").item() == pytest.approx((0.01 * 96 + 0.09 * 3) / 384 / 0.02)
+    # per image: the scratch's own mean counts as much as the large hole's
+    assert restore.hole_term(err, m, "l2-image").item() == pytest.approx((0.01 + 0.09) / 2 / 0.1)
+
+
 def test_init_from_a_model_without_prefill_into_a_prefill_network_is_refused(folders, tmp_path):
     assert train("inpaint", tmp_path / "a", folders, "--steps", "1", "--export", str(tmp_path / "w"),
                  "--model-id", "inpaint-blank") == 0
