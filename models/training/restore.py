@@ -254,11 +254,10 @@ class Trainer:
         its prefill exactly) they pass the body almost no gradient, and an L1 hole term's sign-only error gives them
         nothing consistent to grow on: inpaint 0.3.0 stayed at its prefill for 2,800 steps that way."""
         core = self.net.core
-        for conv in (core.tail, core.head[2] if core.head is not None else None):
-            if conv is not None:
-                nn.init.kaiming_normal_(conv.weight)
-                conv.weight.mul_(scale)
-                conv.bias.zero_()
+        for conv in [core.tail] + ([core.head[2]] if core.head is not None else []):
+            nn.init.kaiming_normal_(conv.weight)
+            conv.weight.mul_(scale)
+            conv.bias.zero_()
 
     # --- batches: a function of (seed, step) only
     def make_batch(self, step: int) -> Batch:
