@@ -87,6 +87,13 @@ def hole_term(err: torch.Tensor, m: torch.Tensor, kind: str) -> torch.Tensor:
     return per_image.mean() / 0.1
 
 
+def _share(text: str) -> float:
+    value = float(text)
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"a share is between 0 and 1, got {text}")
+    return value
+
+
 def _ints(text: str) -> tuple[int, ...]:
     return tuple(int(v) for v in text.split(",") if v.strip())
 
@@ -146,6 +153,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     t.add_argument("--max-sigma", type=float, default=50.0, help="denoise: largest Gaussian sigma (0-255 scale)")
     t.add_argument("--blind-prob", type=float, default=0.5, help="denoise: share of images without a noise level")
     t.add_argument("--max-coverage", type=float, default=0.4, help="inpaint: largest hole fraction")
+    t.add_argument("--thin-share", type=_share, default=0.0,
+                   help="inpaint: share of training images whose mask is thin strokes only (the rest draw the "
+                        "usual mixture); a mixture's few scratch pixels barely weigh against its boxes")
     t.add_argument("--hole-weight", type=float, default=6.0, help="inpaint: weight of the hole term")
     t.add_argument("--hole-loss", choices=HOLE_LOSSES, default="l1",
                    help="inpaint: the hole term; l2 = squared error / 0.02 (the size of l1 at typical errors), "
@@ -276,7 +286,8 @@ class Trainer:
                                                                   "ema_decay", "max_sigma", "blind_prob",
                                                                   "max_coverage", "hole_weight", "adv_weight",
                                                                   "pos_weight", "dice_weight", "precision",
-                                                                  "min_scale", "hole_loss", "reinit_output")}}}
+                                                                  "min_scale", "hole_loss", "reinit_output",
+                                                                  "thin_share")}}}
 
     def save(self) -> None:
         t = {f"net.{k}": v for k, v in self.net.state_dict().items()}
@@ -461,7 +472,8 @@ class Trainer:
                  **({"photo_set": a.photo_set} if a.photo_set != "all" and not a.train_folder else {}),
                  **({"min_scale": a.min_scale} if a.min_scale != 1 else {}),
                  **({"hole_loss": a.hole_loss} if a.hole_loss != "l1" else {}),
-                 **({"reinit_output": a.reinit_output} if a.reinit_output else {})}
+                 **({"reinit_output": a.reinit_output} if a.reinit_output else {}),
+                 **({"thin_share": a.thin_share} if a.thin_share else {})}
         stages = self.earlier_stages + [stage]
         return {"steps": sum(int(s.get("steps", 0)) for s in stages), "stages": stages,
                 "macs_per_pixel": round(macs_per_pixel(self.cfg))}

@@ -93,7 +93,11 @@ def corrupt(task: str, clean: np.ndarray, rng: np.random.Generator, args: argpar
                 sigma[k] = np.nan
         return Batch(to_tensor(noisy), to_tensor(clean), torch.from_numpy(sigma))
     if task == "inpaint":
-        masks = np.stack([degrade.random_inpaint_mask(h, w, rng, max_coverage=args.max_coverage) for _ in range(n)])
+        thin_share = getattr(args, "thin_share", 0.0)
+        # no extra random draw when the share is 0, so recipes from before --thin-share replay unchanged
+        kinds = [("thin" if thin_share and rng.random() < thin_share else None) for _ in range(n)]
+        masks = np.stack([degrade.random_inpaint_mask(h, w, rng, kind, max_coverage=args.max_coverage)
+                          for kind in kinds])
         return Batch(to_tensor(clean), to_tensor(clean), to_tensor(masks))
     damaged, masks = np.empty_like(clean), np.zeros((n, h, w), np.float32)
     for k in range(n):

@@ -332,3 +332,31 @@ def test_bf16_steps_train_differently_but_keep_float32_weights(task, extra, fold
     assert any(not torch.equal(snaps[0][k], snaps[1][k]) for k in snaps[0] if k.startswith("net."))
     manifest = json.loads((tmp_path / "w" / "t.json").read_text())
     assert manifest["training"]["stages"][-1]["precision"] == "bf16"
+
+
+def test_thin_share_draws_scratch_only_masks_and_leaves_old_recipes_unchanged():
+    from argparse import Namespace
+
+    from models import degrade
+    from models.training.restore_data import corrupt
+
+    clean = np.zeros((6, 64, 64, 3), np.float32)
+    mixed = corrupt("inpaint", clean, np.random.default_rng(5), Namespace(max_coverage=0.4, thin_share=0.0))
+    rng = np.random.default_rng(5)  # share 0: exactly the masks drawn before the option existed
+    expected = np.stack([degrade.random_inpaint_mask(64, 64, rng, max_coverage=0.4) for _ in range(6)])
+    assert np.array_equal(mixed.aux[:, 0].numpy(), expected)
+    thin = corrupt("inpaint", clean, np.random.default_rng(5), Namespace(max_coverage=0.4, thin_share=1.0))
+    rng = np.random.default_rng(5)
+    kinds = [rng.random() for _ in range(6)]  # the share's draws come first, then one thin mask each
+    expected = np.stack([degrade.random_inpaint_mask(64, 64, rng, "thin", max_coverage=0.4) for _ in kinds])
+    assert np.array_equal(thin.aux[:, 0].numpy(), expected)
+    assert thin.aux.mean(dim=(1, 2, 3)).max() <= 0.15  # thin strokes stop at 15% coverage
+
+
+def test_thin_share_is_a_fraction_and_recorded(folders, tmp_path):
+    with pytest.raises(SystemExit):
+        train("inpaint", tmp_path / "x", folders, "--steps", "1", "--thin-share", "1.5")
+    assert train("inpaint", tmp_path / "a", folders, "--steps", "2", "--thin-share", "0.5", "--export",
+                 str(tmp_path / "w"), "--model-id", "inpaint-thin") == 0
+    stage = json.loads((tmp_path / "w" / "inpaint-thin.json").read_text())["training"]["stages"][-1]
+    assert stage["thin_share"] == 0.5
