@@ -117,6 +117,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     a("--min-scale", type=float, default=1.0,
       help="scale augmentation: cut each patch up to 1/MIN_SCALE times larger and reduce it to the patch size "
            "(1 = off, how denoise up to 0.3.0, inpaint up to 0.3.0 and detect up to 0.2.0 trained)")
+    a("--colour-aug", type=_share, default=0.0,
+      help="share of the patches recoloured: grey, sepia, or shifted saturation and white balance (0 = off)")
     a("--min-lr-ratio", type=float, default=0.02, help="cosine decay ends at lr * this")
     a("--warmup", type=int, default=500, help="linear learning-rate warm-up steps")
     a("--weight-decay", type=float, default=1e-4, help="AdamW weight decay")
@@ -230,7 +232,7 @@ class Trainer:
         self.cfg = build_config(args)
         self.batch_size, self.patch = hyper(args, "batch_size"), hyper(args, "patch_size")
         self.peak_lr = hyper(args, "lr")
-        self.sampler = PatchSampler(train_images, self.patch, args.min_scale)
+        self.sampler = PatchSampler(train_images, self.patch, args.min_scale, args.colour_aug)
         self.num_train = len(train_images)
         torch.manual_seed(args.seed)
         self.net = build(self.cfg)
@@ -287,7 +289,7 @@ class Trainer:
                                                                   "max_coverage", "hole_weight", "adv_weight",
                                                                   "pos_weight", "dice_weight", "precision",
                                                                   "min_scale", "hole_loss", "reinit_output",
-                                                                  "thin_share")}}}
+                                                                  "thin_share", "colour_aug")}}}
 
     def save(self) -> None:
         t = {f"net.{k}": v for k, v in self.net.state_dict().items()}
@@ -471,6 +473,7 @@ class Trainer:
                  **({"precision": a.precision} if a.precision != "fp32" else {}),
                  **({"photo_set": a.photo_set} if a.photo_set != "all" and not a.train_folder else {}),
                  **({"min_scale": a.min_scale} if a.min_scale != 1 else {}),
+                 **({"colour_aug": a.colour_aug} if a.colour_aug else {}),
                  **({"hole_loss": a.hole_loss} if a.hole_loss != "l1" else {}),
                  **({"reinit_output": a.reinit_output} if a.reinit_output else {}),
                  **({"thin_share": a.thin_share} if a.thin_share else {})}

@@ -27,13 +27,20 @@ class PatchSampler:
     size (antialiased Lanczos): the same few dozen photos then show their scenes at many scales, with denser
     texture than the ~1024-pixel originals have at full size, which is what held-out photos (a mandrill, circuit
     boards, city aerials at 512 pixels) look like. min_scale = 1 draws exactly the random numbers it always did,
-    so recipes recorded before the option existed replay unchanged."""
+    so recipes recorded before the option existed replay unchanged.
 
-    def __init__(self, images: list[np.ndarray], patch: int, min_scale: float = 1.0) -> None:
+    With colour_aug > 0 that share of the patches is recoloured (`recolour`): grey, sepia-toned, or with its
+    saturation and white balance shifted. A few dozen photos have a few dozen palettes; old prints are mostly grey
+    or sepia. colour_aug = 0 draws nothing more, as above."""
+
+    def __init__(self, images: list[np.ndarray], patch: int, min_scale: float = 1.0, colour_aug: float = 0.0) -> None:
         if not 0 < min_scale <= 1:
             raise ValueError(f"min_scale must be in (0, 1], got {min_scale}")
+        if not 0 <= colour_aug <= 1:
+            raise ValueError(f"colour_aug must be in [0, 1], got {colour_aug}")
         self.patch = patch
         self.min_scale = min_scale
+        self.colour_aug = colour_aug
         self.images = [self._fit(a) for a in images]
         area = np.array([a.shape[0] * a.shape[1] for a in self.images], np.float64)
         self.p = area / area.sum()
@@ -58,7 +65,27 @@ class PatchSampler:
                     (self.patch, self.patch), Image.Resampling.LANCZOS))
             crop = np.rot90(crop, int(rng.integers(4)))
             out[k] = (crop[:, ::-1] if rng.random() < 0.5 else crop) / np.float32(255.0)
+            if self.colour_aug and rng.random() < self.colour_aug:
+                out[k] = recolour(out[k], rng)
         return out
+
+
+LUMA = np.array([0.299, 0.587, 0.114], np.float32)  # ITU-R BT.601, as PIL's convert("L")
+
+
+def recolour(patch: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """(P, P, 3) in [0, 1] -> the same scene grey, sepia-toned, or with saturation x0.3-1.6 and each channel's gain
+    x0.9-1.1 (one of the three, equally likely)."""
+    luma = patch @ LUMA  # (P, P)
+    kind = int(rng.integers(3))
+    if kind == 0:
+        return np.repeat(luma[..., None], 3, axis=2)
+    if kind == 1:  # a warm tone whose strength varies from print to print
+        tint = np.array([1.0, rng.uniform(0.85, 0.95), rng.uniform(0.65, 0.8)], np.float32)
+        return np.clip(luma[..., None] * tint + (1 - tint) * 0.15 * luma[..., None] ** 0.5, 0, 1).astype(np.float32)
+    saturation = rng.uniform(0.3, 1.6)
+    gain = rng.uniform(0.9, 1.1, 3).astype(np.float32)
+    return np.clip((luma[..., None] + saturation * (patch - luma[..., None])) * gain, 0, 1).astype(np.float32)
 
 
 def to_tensor(a: np.ndarray) -> torch.Tensor:

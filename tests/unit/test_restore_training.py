@@ -353,10 +353,33 @@ def test_thin_share_draws_scratch_only_masks_and_leaves_old_recipes_unchanged():
     assert thin.aux.mean(dim=(1, 2, 3)).max() <= 0.15  # thin strokes stop at 15% coverage
 
 
-def test_thin_share_is_a_fraction_and_recorded(folders, tmp_path):
-    with pytest.raises(SystemExit):
-        train("inpaint", tmp_path / "x", folders, "--steps", "1", "--thin-share", "1.5")
-    assert train("inpaint", tmp_path / "a", folders, "--steps", "2", "--thin-share", "0.5", "--export",
-                 str(tmp_path / "w"), "--model-id", "inpaint-thin") == 0
+def test_shares_are_fractions_and_recorded(folders, tmp_path):
+    for option in ("--thin-share", "--colour-aug"):
+        with pytest.raises(SystemExit):
+            train("inpaint", tmp_path / "x", folders, "--steps", "1", option, "1.5")
+    assert train("inpaint", tmp_path / "a", folders, "--steps", "2", "--thin-share", "0.5", "--colour-aug", "0.25",
+                 "--export", str(tmp_path / "w"), "--model-id", "inpaint-thin") == 0
     stage = json.loads((tmp_path / "w" / "inpaint-thin.json").read_text())["training"]["stages"][-1]
-    assert stage["thin_share"] == 0.5
+    assert stage["thin_share"] == 0.5 and stage["colour_aug"] == 0.25
+
+
+def test_colour_augmentation_recolours_the_given_share_and_is_off_by_default():
+    from models.training.restore_data import LUMA, PatchSampler, recolour
+
+    rng = np.random.default_rng(0)
+    photo = (rng.random((48, 48, 3)) * 255).astype(np.uint8)
+    plain = PatchSampler([photo], 32).sample(np.random.default_rng(1), 8)
+    # share 0 draws nothing more: the patches older recipes saw
+    assert np.array_equal(PatchSampler([photo], 32, colour_aug=0.0).sample(np.random.default_rng(1), 8), plain)
+    every = PatchSampler([photo], 32, colour_aug=1.0).sample(np.random.default_rng(1), 64)
+    assert every.min() >= 0 and every.max() <= 1 and every.dtype == np.float32
+    grey = np.abs(every - every.mean(axis=3, keepdims=True)).max(axis=(1, 2, 3)) < 1e-6
+    assert 0 < grey.sum() < 64  # some patches grey, the others toned or shifted
+    patch = plain[0]
+    for seed in range(6):
+        out = recolour(patch, np.random.default_rng(seed))
+        assert out.shape == patch.shape
+        # the scene stays: the recoloured patch's brightness follows the original's
+        assert np.corrcoef((out @ LUMA).ravel(), (patch @ LUMA).ravel())[0, 1] > 0.9
+    with pytest.raises(ValueError):
+        PatchSampler([photo], 32, colour_aug=1.5)
