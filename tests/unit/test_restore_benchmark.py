@@ -53,6 +53,14 @@ def test_benchmark_writes_every_table(tmp_path):
         assert isinstance(manifest["metrics"][key], float), manifest["metrics"]  # measured numbers, in the manifest
 
     assert "best classical (ours" not in text  # our own prefill is not a classical method
+    # the per-photo detection rows average to the table's F1
+    def cells(line):
+        return [c.strip() for c in line.strip("|").split("|")]
+
+    per_photo = [cells(line) for line in text.splitlines() if line.startswith(("| val0 |", "| val1 |"))]
+    assert len(per_photo) == 2
+    ours_row = next(cells(line) for line in text.splitlines() if line.startswith("| ours | ") and line.count("|") == 7)
+    assert float(ours_row[3]) == pytest.approx(np.mean([float(r[5]) for r in per_photo]), abs=1e-3)
 
 
 def test_no_write_measures_a_candidate_inpainter_alone_and_touches_nothing(tmp_path, capsys):
