@@ -71,18 +71,19 @@ def test_detector_finds_drawn_damage(photo) -> None:
 
 
 def test_shipped_inpainter_refines_the_smooth_prefill(photo) -> None:
-    """0.3.0 reads the hole prefilled by normalised convolution refined towards the biharmonic fill, and adds its
-    residual: outside the hole the photo comes back bit for bit, inside it the fill is the prefill's or better (the
-    residual is still small)."""
+    """The inpainter reads the hole prefilled by normalised convolution refined towards the biharmonic fill, and adds
+    its residual: outside the hole the photo comes back bit for bit; inside it, since 0.4.0 the residual has learnt
+    enough to beat the prefill clearly (0.4 dB on this thick mask and 0.6 on this thin one when it shipped)."""
     net = shipped("inpaint")
     prefill_name = "normconv-biharmonic"
     assert read_manifest(WEIGHTS / "inpaint.json").config["prefill"] == prefill_name == net.cfg.prefill
-    mask = degrade.random_inpaint_mask(256, 256, np.random.default_rng(3), "thick").astype(bool)
-    holed = np.where(mask[..., None], 1.0, photo).astype(np.float32)
-    out = restore.inpaint(net, holed, mask)
-    assert np.array_equal(out[~mask], photo[~mask].astype(np.float32))
-    prefill = restore.smooth_fill(holed, mask, prefill=prefill_name)
-    assert db(out, photo, mask) > db(prefill, photo, mask) - 0.2
+    for kind in ("thick", "thin"):
+        mask = degrade.random_inpaint_mask(256, 256, np.random.default_rng(3), kind).astype(bool)
+        holed = np.where(mask[..., None], 1.0, photo).astype(np.float32)
+        out = restore.inpaint(net, holed, mask)
+        assert np.array_equal(out[~mask], photo[~mask].astype(np.float32))
+        prefill = restore.smooth_fill(holed, mask, prefill=prefill_name)
+        assert db(out, photo, mask) > db(prefill, photo, mask) + 0.2, kind
 
 
 def test_shipped_inpainter_is_stored_in_float16_and_fills_as_a_float32_copy(photo, tmp_path) -> None:
