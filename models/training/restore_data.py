@@ -120,9 +120,8 @@ def corrupt(task: str, clean: np.ndarray, rng: np.random.Generator, args: argpar
                 sigma[k] = np.nan
         return Batch(to_tensor(noisy), to_tensor(clean), torch.from_numpy(sigma))
     if task == "inpaint":
-        thin_share = getattr(args, "thin_share", 0.0)
         # no extra random draw when the share is 0, so recipes from before --thin-share replay unchanged
-        kinds = [("thin" if thin_share and rng.random() < thin_share else None) for _ in range(n)]
+        kinds = [("thin" if args.thin_share and rng.random() < args.thin_share else None) for _ in range(n)]
         masks = np.stack([degrade.random_inpaint_mask(h, w, rng, kind, max_coverage=args.max_coverage)
                           for kind in kinds])
         return Batch(to_tensor(clean), to_tensor(clean), to_tensor(masks))
