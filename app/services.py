@@ -104,7 +104,7 @@ def submit_generate(services: Services, request: GenerateRequest) -> JobRecord:
 
 
 def submit_restore(services: Services, *, task: str, image: bytes, mask: bytes | None,
-                   sigma: float | None) -> JobRecord:
+                   sigma: float | None, quality: str = "standard") -> JobRecord:
     """Validate the upload completely before a job exists, keep it by content hash, enqueue the repair."""
     registry = services.registry
     missing = [m for m in TASK_MODELS[task] if m not in registry]
@@ -121,7 +121,7 @@ def submit_restore(services: Services, *, task: str, image: bytes, mask: bytes |
         raise BadInput("Inpainting needs a mask: a black image of the photo's size, white where pixels are missing.")
     params = {"task": task, "image": _keep_input(services.store, image),
               "mask": _keep_input(services.store, mask) if mask is not None else None, "sigma": sigma,
-              "width": size[0], "height": size[1]}
+              "quality": quality, "width": size[0], "height": size[1]}
     versions = "+".join(f"{m}@{registry.get(m).version}" for m in TASK_MODELS[task])  # type: ignore[union-attr]
     record = JobRecord(id=new_job_id(), kind="restore", created_at=utcnow(), params=params,
                        cache_key=cache_key_for("restore", task, versions, params))

@@ -212,8 +212,9 @@ def _restore(args: argparse.Namespace) -> int:
         mask_path = args.mask if args.mask else (_matching_mask(args.mask_dir, path) if args.mask_dir else None)
         mask = decode_mask(mask_path.read_bytes(), size=photo.size, max_pixels=settings.max_pixels) \
             if mask_path else None
-        result, used = restore_photo(args.task, photo, mask, sigma=args.sigma, nets=nets)
-        prov = provenance_for(args.task, nets, sigma=args.sigma, image_sha256=None, mask_sha256=None)
+        result, used = restore_photo(args.task, photo, mask, sigma=args.sigma, nets=nets, quality=args.quality)
+        prov = provenance_for(args.task, nets, sigma=args.sigma, image_sha256=None, mask_sha256=None,
+                              quality=args.quality)
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_bytes(encode_photo(photo, result, prov))
         if args.save_mask and used is not None:
@@ -417,6 +418,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("input", type=Path, help="a photo, or a folder of photos")
     p.add_argument("output", type=Path, help="output file, or folder (created) for a folder input")
     p.add_argument("--sigma", type=float, help="noise level / strength, 0-255 scale (default: blind)")
+    p.add_argument("--quality", choices=["standard", "high"], default="standard",
+                   help="high: every network on the 8 flips and rotations of the photo, averaged (about 8x the "
+                        "time, measurably better; docs/BENCHMARKS.md). Default: standard, one pass")
     masks = p.add_mutually_exclusive_group()
     masks.add_argument("--mask", type=Path, help="mask for a single photo (white = repair)")
     masks.add_argument("--mask-dir", type=Path, help="folder of masks matched to photos by file name")

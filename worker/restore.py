@@ -21,6 +21,9 @@ from worker.store import Store
 
 Progress = Callable[[float], None]
 TASKS = ("denoise", "inpaint", "auto")
+# standard: one pass of each network. high: each network on the 8 flips and rotations of the photo, averaged
+# (models/restore.py: self_ensemble): about 8x the time for a measured gain (docs/BENCHMARKS.md#photo-repair).
+QUALITIES = ("standard", "high")
 # Which networks each task runs (model ids in the registry).
 TASK_MODELS: dict[str, tuple[str, ...]] = {
     "denoise": ("denoise",),
@@ -40,37 +43,43 @@ def _stage(on_progress: Progress, start: float, end: float) -> Progress:
 
 
 def restore_photo(task: str, photo: Photo, mask: np.ndarray | None, *, sigma: float | None,
-                  nets: dict[str, LoadedModel], on_progress: Progress = lambda f: None,
+                  nets: dict[str, LoadedModel], quality: str = "standard", on_progress: Progress = lambda f: None,
                   ) -> tuple[np.ndarray, np.ndarray | None]:
     """-> (repaired RGB (H, W, 3) in [0, 1], the damage mask used by auto or None)."""
     from models import restore
 
+    if quality not in QUALITIES:
+        raise BadInput(f"Unknown quality {quality!r}; choose one of {', '.join(QUALITIES)}.")
+    ensemble = quality == "high"
     rgb = photo.rgb
     if task == "denoise":
         net = nets["denoise"]
-        return restore.denoise(net.net, rgb, sigma=sigma, device=net.device, on_progress=on_progress), None
+        return restore.denoise(net.net, rgb, sigma=sigma, device=net.device, ensemble=ensemble,
+                               on_progress=on_progress), None
     if task == "inpaint":
         if mask is None or not mask.any():
             raise BadInput("Inpainting needs a mask that marks the areas to fill in white.")
         net = nets["inpaint"]
-        return restore.inpaint(net.net, rgb, mask, device=net.device, on_progress=on_progress), None
+        return restore.inpaint(net.net, rgb, mask, device=net.device, ensemble=ensemble,
+                               on_progress=on_progress), None
     if task != "auto":
         raise BadInput(f"Unknown task {task!r}; choose one of {', '.join(TASKS)}.")
     if mask is None:
         det = nets["detect"]
-        mask = restore.detect(det.net, rgb, device=det.device, on_progress=_stage(on_progress, 0.0, 0.3))
+        mask = restore.detect(det.net, rgb, device=det.device, ensemble=ensemble,
+                              on_progress=_stage(on_progress, 0.0, 0.3))
     inp = nets["inpaint"]
-    filled = restore.inpaint(inp.net, rgb, mask, device=inp.device,
+    filled = restore.inpaint(inp.net, rgb, mask, device=inp.device, ensemble=ensemble,
                              on_progress=_stage(on_progress, 0.3, 0.7)) if mask.any() else rgb
     den = nets["denoise"]
-    result = restore.denoise(den.net, filled, sigma=sigma, device=den.device,
+    result = restore.denoise(den.net, filled, sigma=sigma, device=den.device, ensemble=ensemble,
                              on_progress=_stage(on_progress, 0.7, 1.0))
     return result, mask
 
 
 def provenance_for(task: str, nets: dict[str, LoadedModel], *, sigma: float | None, image_sha256: str | None,
-                   mask_sha256: str | None) -> dict[str, Any]:
-    return {"kind": "restore", "task": task, "sigma": sigma, "image_sha256": image_sha256,
+                   mask_sha256: str | None, quality: str = "standard") -> dict[str, Any]:
+    return {"kind": "restore", "task": task, "sigma": sigma, "quality": quality, "image_sha256": image_sha256,
             "mask_sha256": mask_sha256, "models": {m: n.info.version for m, n in nets.items()}}
 
 
@@ -87,9 +96,10 @@ def run_restore_job(record: JobRecord, *, store: Store, models: ModelCache, on_p
     if params.get("mask"):
         mask = decode_mask(_input(store, params["mask"]), size=photo.size, max_pixels=WORKER_MAX_PIXELS)
     nets = {model_id: models.get(model_id) for model_id in TASK_MODELS[task]}
+    quality = params.get("quality", "standard")  # jobs queued before the option existed ran one pass
     provenance = provenance_for(task, nets, sigma=params.get("sigma"), image_sha256=params["image"],
-                                mask_sha256=params.get("mask"))
-    result, used_mask = restore_photo(task, photo, mask, sigma=params.get("sigma"), nets=nets,
+                                mask_sha256=params.get("mask"), quality=quality)
+    result, used_mask = restore_photo(task, photo, mask, sigma=params.get("sigma"), nets=nets, quality=quality,
                                       on_progress=on_progress)
     png = encode_photo(photo, result, provenance)
     outputs = [(ImageInfo(index=0, label="result"), png)]

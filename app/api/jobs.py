@@ -78,12 +78,16 @@ def create_restore_job(
                                                         "detection): same size as the image, white = repair")] = None,
     sigma: Annotated[float | None, Form(ge=0, le=75, description="Noise level / strength on the 0-255 scale; "
                                                                  "omitted = blind (estimated)")] = None,
+    quality: Annotated[Literal["standard", "high"], Form(
+        description="standard: one pass of each network; high: each network on the 8 flips and rotations of the "
+                    "photo, averaged — about 8x the time, measurably better (docs/BENCHMARKS.md)")] = "standard",
 ) -> JobCreated:
     """Queue a photo repair. The result is the repaired PNG (same bit depth, alpha and ICC profile as the
     upload); an auto repair also returns the detected damage mask as image 1."""
     # An empty mask part counts as no mask: browsers send one for an untouched file input.
     mask_bytes = (mask.file.read() or None) if mask is not None else None
-    record = submit_restore(services, task=task, image=image.file.read(), mask=mask_bytes, sigma=sigma)
+    record = submit_restore(services, task=task, image=image.file.read(), mask=mask_bytes, sigma=sigma,
+                            quality=quality)
     url = f"/api/v1/jobs/{record.id}"
     response.headers["Location"] = url
     return JobCreated(id=record.id, status_url=url)

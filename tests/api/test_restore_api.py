@@ -55,6 +55,17 @@ def test_denoise_keeps_size_and_records_provenance(client):
         assert img.size == (56, 40) and img.mode == "RGB"
     meta = read_provenance(png)
     assert meta["task"] == "denoise" and meta["sigma"] == 25.0 and meta["models"] == {"denoise": "0.0.1-test"}
+    assert meta["quality"] == "standard"
+
+
+def test_high_quality_is_recorded_and_cached_apart_from_standard(client):
+    standard = wait_done(client, restore(client, encode(PHOTO), "auto").json()["id"])
+    r = restore(client, encode(PHOTO), "auto", quality="high")
+    high = wait_done(client, r.json()["id"])
+    assert high["cache_hit"] is False and high["params"]["quality"] == "high"
+    png = client.get(high["results"][0]).content
+    assert read_provenance(png)["quality"] == "high"
+    assert png != client.get(standard["results"][0]).content  # 8 orientations averaged: another result
 
 
 def test_inpaint_leaves_every_pixel_outside_the_mask_unchanged(client):
@@ -124,6 +135,7 @@ def _bomb() -> bytes:
     ("inpaint without mask", encode(PHOTO), "inpaint", None, {}, 422, "needs a mask"),
     ("unknown task", encode(PHOTO), "sharpen", None, {}, 422, "task"),
     ("sigma out of range", encode(PHOTO), "denoise", None, {"sigma": "500"}, 422, "sigma"),
+    ("unknown quality", encode(PHOTO), "denoise", None, {"quality": "ultra"}, 422, "quality"),
     ("mask for denoise", encode(PHOTO), "denoise", box_mask(), {}, 422, "no mask"),
 ])
 def test_bad_input_is_refused_clearly_and_the_worker_stays_up(client, case, image, task, mask, form, status, words):

@@ -365,7 +365,7 @@ def test_repair_jobs_show_before_and_after_and_filter_by_kind(page: Page, screen
     page.goto("/")
     generated = generate(page, count=4, seed=7, cls="1")
     repaired = submit_repair(page, "denoise", sigma="25")
-    auto = submit_repair(page, "auto")
+    auto = submit_repair(page, "auto", quality="high")
     page.goto("/jobs")
     for job_id in (repaired, auto):
         wait_thumbs(page, job_id)
@@ -376,6 +376,8 @@ def test_repair_jobs_show_before_and_after_and_filter_by_kind(page: Page, screen
     expect(param(page, repaired, "Size").locator("dd")).to_have_text("256×256")
     expect(param(page, repaired, "Noise σ").locator("dd")).to_have_text("25")
     expect(param(page, auto, "Mask").locator("dd")).to_have_text("detected")
+    expect(param(page, repaired, "Quality").locator("dd")).to_have_text("standard")
+    expect(param(page, auto, "Quality").locator("dd")).to_have_text("high (8 orientations)")
     before, after = item.locator(".job__thumbs img").all()
     assert before.get_attribute("src") == f"/api/v1/jobs/{repaired}/input/image"
     assert after.get_attribute("src") == f"/api/v1/jobs/{repaired}/result/0"

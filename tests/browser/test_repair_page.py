@@ -219,7 +219,7 @@ def test_inpaint_paint_undo_compare_and_download(page: Page, photo: Path, screen
 
     entry = history(page)[0]
     assert entry["id"] == job["id"] and entry["kind"] == "restore"
-    assert entry["params"] == {"task": "inpaint", "sigma": None, "filename": photo.name}
+    assert entry["params"] == {"task": "inpaint", "sigma": None, "quality": "standard", "filename": photo.name}
 
     # Before/after: a focusable slider moved with the keyboard and dragged with the mouse.
     divider = page.get_by_role("slider", name="Before and after divider")
@@ -331,6 +331,10 @@ def test_denoise_with_a_set_strength(page: Page, photo: Path, screenshots: Path)
     expect(page.locator("#sigma-value")).to_have_text("30")
     expect(page.get_by_label("Estimate from the photo (blind)")).not_to_be_checked()
     expect(page.locator("#submit")).to_have_text("Denoise")
+    # High quality: the 8 orientations averaged.
+    quality = page.get_by_label("High quality (about 8× slower)")
+    expect(quality).not_to_be_checked()
+    quality.check()
 
     # Dragging on the photo pans instead of painting.
     stroke(page, (0.3, 0.3), (0.6, 0.6))
@@ -338,12 +342,13 @@ def test_denoise_with_a_set_strength(page: Page, photo: Path, screenshots: Path)
 
     job = submit_and_get_job(page)
     assert job["params"]["task"] == "denoise" and job["params"]["sigma"] == 30 and job["params"]["mask"] is None
-    assert history(page)[0]["params"] == {"task": "denoise", "sigma": 30, "filename": photo.name}
-    expect(page.locator("#results-summary")).to_contain_text("strength 30")
+    assert job["params"]["quality"] == "high"
+    assert history(page)[0]["params"] == {"task": "denoise", "sigma": 30, "quality": "high", "filename": photo.name}
+    expect(page.locator("#results-summary")).to_contain_text("strength 30 · high quality")
     with page.expect_download() as info:
         page.get_by_role("link", name="Download PNG").click()
     meta = json.loads(Image.open(info.value.path()).text["atelier"])
-    assert meta["task"] == "denoise" and meta["sigma"] == 30
+    assert meta["task"] == "denoise" and meta["sigma"] == 30 and meta["quality"] == "high"
     settle(page)
     page.screenshot(path=str(screenshots / "repair-denoise.png"), full_page=True)
 
@@ -626,7 +631,7 @@ def test_open_a_job_to_edit_and_rerun(page: Page, photo: Path) -> None:
     answer = page.request.post(RESTORE_URL, multipart={
         "image": {"name": photo.name, "mimeType": "image/png", "buffer": photo.read_bytes()},
         "mask": {"name": "mask.png", "mimeType": "image/png", "buffer": buf.getvalue()},
-        "task": "auto", "sigma": "20",
+        "task": "auto", "sigma": "20", "quality": "high",
     })
     assert answer.status == 202, answer.text()
     job_id = answer.json()["id"]
@@ -640,6 +645,7 @@ def test_open_a_job_to_edit_and_rerun(page: Page, photo: Path) -> None:
     expect(page.get_by_role("radio", name=re.compile("Auto repair"))).to_be_checked()
     expect(page.get_by_label("Estimate from the photo (blind)")).not_to_be_checked()
     expect(page.locator("#sigma-value")).to_have_text("20")
+    expect(page.get_by_label("High quality (about 8× slower)")).to_be_checked()
     assert painted(page) == 121 * 61
     assert page.evaluate(PAINTED_AT, [150, 100]) and not page.evaluate(PAINTED_AT, [300, 100])
     expect(page.get_by_role("slider", name="Before and after divider")).to_be_visible()
@@ -649,6 +655,7 @@ def test_open_a_job_to_edit_and_rerun(page: Page, photo: Path) -> None:
     edited = painted(page)
     job = submit_and_get_job(page)
     assert job["id"] != job_id and job["params"]["sigma"] == 20 and job["params"]["task"] == "auto"
+    assert job["params"]["quality"] == "high"
     assert white_pixels(png_of(page, f"/api/v1/jobs/{job['id']}/input/mask")) == edited
 
     # A job that does not exist is explained.

@@ -91,9 +91,10 @@ def test_restore_single_file_auto_saves_the_mask_and_reports_bad_files(tiny_mode
     env = python_env(ATELIER_MODEL_DIRS=str(tiny_models))
     _png(tmp_path / "old.png", np.random.default_rng(1).integers(0, 256, (32, 32, 3), dtype=np.uint8))
     result = atelier("restore", "auto", str(tmp_path / "old.png"), str(tmp_path / "fixed.png"),
-                     "--save-mask", str(tmp_path / "mask.png"), env=env)
+                     "--save-mask", str(tmp_path / "mask.png"), "--quality", "high", env=env)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "fixed.png").is_file() and (tmp_path / "mask.png").is_file()
+    assert read_provenance((tmp_path / "fixed.png").read_bytes())["quality"] == "high"
     (tmp_path / "broken.png").write_bytes(b"not a png")
     result = atelier("restore", "denoise", str(tmp_path / "broken.png"), str(tmp_path / "x.png"), env=env)
     assert result.returncode == 1 and "not an image" in result.stderr and "Traceback" not in result.stderr

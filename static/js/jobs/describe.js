@@ -76,6 +76,7 @@ export function paramItems(card) {
     }
     if (p.task === "inpaint") items.push(["Mask", "painted"]);
     if (p.task === "auto") items.push(["Mask", p.mask ? "painted" : "detected"]);
+    items.push(["Quality", p.quality === "high" ? "high (8 orientations)" : "standard"]);
     return items;
   }
   const kindName = jobKindOf(card);

@@ -46,13 +46,15 @@ export async function onSubmit(event) {
   body.append("image", photo.file, photo.name);
   body.append("task", task);
   if (sigma !== null) body.append("sigma", String(sigma));
+  const quality = els.qualityHigh.checked ? "high" : "standard";
+  body.append("quality", quality);
   const run = ++state.run;
   setStatus("submitting", "Uploading…");
   try {
     if (usedMask) body.append("mask", await painter.toBlob(), "mask.png");
     const accepted = await api(`${API}/jobs/restore`, { method: "POST", body });
     if (run !== state.run) return;
-    rememberJob({ id: accepted.id, kind: "restore", params: { task, sigma, filename: photo.name } });
+    rememberJob({ id: accepted.id, kind: "restore", params: { task, sigma, quality, filename: photo.name } });
     const statusUrl = accepted.status_url || jobUrl(accepted.id);
     await followJob(statusUrl, run, { task, usedMask });
   } catch (err) {
@@ -143,6 +145,7 @@ function summaryText(job, task) {
   const p = job.params || {};
   const parts = [state.photo.name, `${state.photo.width}×${state.photo.height}`, TASK_NAMES[task]];
   if (task !== "inpaint") parts.push(typeof p.sigma === "number" ? `strength ${p.sigma}` : "blind");
+  if (p.quality === "high") parts.push("high quality");
   if (job.cache_hit) parts.push("from cache");
   else if (typeof job.duration_ms === "number") {
     const secs = (job.duration_ms / 1000).toFixed(job.duration_ms < 10000 ? 2 : 1);
@@ -176,6 +179,7 @@ export async function openFromJob(id) {
     els.sigmaBlind.checked = typeof params.sigma !== "number";
     if (typeof params.sigma === "number") els.sigma.value = String(params.sigma);
     showSigma();
+    els.qualityHigh.checked = params.quality === "high";
     if (params.mask) {
       const mask = await decodeImage(await apiBlob(`${base}/mask`));
       URL.revokeObjectURL(mask.src);

@@ -25,6 +25,7 @@ export const els = {
   sigma: $("sigma"),
   sigmaBlind: $("sigma-blind"),
   sigmaValue: $("sigma-value"),
+  qualityHigh: $("quality-high"),
   maskSection: $("mask-section"),
   maskHint: $("mask-hint"),
   maskShare: $("mask-share"),
