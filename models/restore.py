@@ -47,26 +47,31 @@ def _maybe_ensemble(fn: TileFn, ensemble: bool) -> TileFn:
 
 
 def denoise(net: torch.nn.Module, rgb: np.ndarray, *, sigma: float | None, device: torch.device | str = "cpu",
-            ensemble: bool = False, on_progress: Progress = _quiet) -> np.ndarray:
+            ensemble: bool = False, tiles: tuple[int, int] = (DENOISE_TILE, DENOISE_OVERLAP),
+            on_progress: Progress = _quiet) -> np.ndarray:
     """Blind when sigma is None; otherwise sigma (0-255 scale) is the noise level, i.e. the strength.
-    ensemble: average the 8 orientations (`self_ensemble`)."""
-    return run_tiled(_maybe_ensemble(lambda t: net(t, sigma), ensemble), rgb, tile=DENOISE_TILE, overlap=DENOISE_OVERLAP,
-                     multiple=net.cfg.multiple, device=device, on_progress=on_progress).clip(0, 1)
+    ensemble: average the 8 orientations (`self_ensemble`); tiles: (tile side, overlap)."""
+    fn = _maybe_ensemble(lambda t: net(t, sigma), ensemble)
+    return run_tiled(fn, rgb, tile=tiles[0], overlap=tiles[1], multiple=net.cfg.multiple, device=device,
+                     on_progress=on_progress).clip(0, 1)
 
 
 def detect(net: torch.nn.Module, rgb: np.ndarray, *, threshold: float = 0.5, device: torch.device | str = "cpu",
-           ensemble: bool = False, on_progress: Progress = _quiet) -> np.ndarray:
+           ensemble: bool = False, tiles: tuple[int, int] = (DETECT_TILE, DETECT_OVERLAP),
+           on_progress: Progress = _quiet) -> np.ndarray:
     """(H, W) bool damage mask (scratches, dust, specks, blotches, tears); ensemble averages the probabilities of
-    the 8 orientations (`self_ensemble`)."""
-    prob = run_tiled(_maybe_ensemble(lambda t: torch.sigmoid(net(t)), ensemble), rgb, tile=DETECT_TILE, overlap=DETECT_OVERLAP,
-                     multiple=net.cfg.multiple, device=device, on_progress=on_progress)
+    the 8 orientations (`self_ensemble`); tiles: (tile side, overlap)."""
+    fn = _maybe_ensemble(lambda t: torch.sigmoid(net(t)), ensemble)
+    prob = run_tiled(fn, rgb, tile=tiles[0], overlap=tiles[1], multiple=net.cfg.multiple, device=device,
+                     on_progress=on_progress)
     return prob[..., 0] > threshold
 
 
 def inpaint(net: torch.nn.Module, rgb: np.ndarray, mask: np.ndarray, *, device: torch.device | str = "cpu",
-            ensemble: bool = False, on_progress: Progress = _quiet) -> np.ndarray:
+            ensemble: bool = False, tiles: tuple[int, int] = (INPAINT_TILE, INPAINT_OVERLAP),
+            on_progress: Progress = _quiet) -> np.ndarray:
     """Fill `mask` (H, W) bool, True = missing; every pixel outside the mask is returned unchanged.
-    ensemble: average the fills of the 8 orientations (`self_ensemble`)."""
+    ensemble: average the fills of the 8 orientations (`self_ensemble`); tiles: (tile side, overlap)."""
     stacked = np.concatenate([rgb, mask[..., None].astype(np.float32)], axis=2)  # (H, W, 4)
 
     def fill(t: torch.Tensor) -> torch.Tensor:  # (1, 4, h, w) -> (1, 3, h, w)
@@ -74,8 +79,8 @@ def inpaint(net: torch.nn.Module, rgb: np.ndarray, mask: np.ndarray, *, device: 
             return t[:, :3]  # nothing missing in this tile: skip the network
         return net(t[:, :3], t[:, 3:4])
 
-    filled = run_tiled(_maybe_ensemble(fill, ensemble), stacked, tile=INPAINT_TILE, overlap=INPAINT_OVERLAP, multiple=net.cfg.multiple,
-                       device=device, on_progress=on_progress)
+    filled = run_tiled(_maybe_ensemble(fill, ensemble), stacked, tile=tiles[0], overlap=tiles[1],
+                       multiple=net.cfg.multiple, device=device, on_progress=on_progress)
     return np.where(mask[..., None], filled.clip(0, 1), rgb)
 
 

@@ -10,6 +10,8 @@ corrupted with fixed seeds. Rows, side by side:
     auto      synthetic scratches, specks, blotches, tears, grain and JPEG: ours (detect -> inpaint -> blind
               denoise) vs top-hat detection -> TELEA -> NLM; detection precision / recall / F1, PSNR / SSIM
     speed     seconds per megapixel of every method on one 512x512 crop, and each as a multiple of ours
+    tiling    whole photos tiled as the service runs them against one tile covering the photo, and the memory and
+              time of a 24-megapixel photo (models/evaluation/restore_tiling.py)
 
 Each task also has a row for quality=high (every network on the 8 flips and rotations, averaged: the
 self-ensemble of models/restore.py), which the service offers at about 8x the time; the bars are judged on the
@@ -38,6 +40,7 @@ from models import degrade, restore
 from models.entrypoint import module_main
 from models.checkpoint import load_network, update_metrics
 from models.evaluation import restore_baselines as classical
+from models.evaluation import restore_tiling as tiling
 from models.evaluation.report import machine, write_section
 from models.photos import DEFAULT_PHOTO_DIR, load_split
 from models.quality import mask_scores, ssim
@@ -48,9 +51,9 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 SECTION = "## Photo repair"
 SIGMAS = (15, 25, 50)
 MASK_KINDS = ("thin", "thick", "box")
-SECTIONS = ("denoise", "inpaint", "auto", "speed")
+SECTIONS = ("denoise", "inpaint", "auto", "speed", "tiling")
 NEEDS = {"denoise": ("denoise",), "inpaint": ("inpaint",), "auto": ("detect", "inpaint", "denoise"),
-         "speed": ("denoise", "inpaint", "detect")}  # section -> the networks it runs
+         "speed": ("denoise", "inpaint", "detect"), "tiling": ("denoise", "inpaint", "detect")}  # section -> networks
 PREFILL_ROW = "ours: smooth prefill only"  # the inpainter's prefill alone, without the network
 HIGH = "ours (high quality)"  # quality=high: the 8-orientation self-ensemble
 BLIND_HIGH = "ours (blind, high quality)"
@@ -72,6 +75,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     a("--photos", type=int, default=12, help="how many validation photos (CBM3D costs ~10 s per crop)")
     a("--seed", type=int, default=2026, help="seed of every corruption")
     a("--speed-side", type=int, default=512, help="side of the square crop the speed rows are timed on")
+    a("--tiling-photos", type=int, default=3, help="how many whole validation photos (the largest) the tiling "
+                                                   "section compares")
+    a("--large-megapixels", type=float, default=tiling.LARGE_MEGAPIXELS,
+      help="size of the large photo whose memory and time the tiling section measures")
     a("--benchmarks-md", type=Path, default=REPO_ROOT / "docs" / "BENCHMARKS.md", help="file whose section is updated")
     a("--examples-dir", type=Path, default=REPO_ROOT / "docs" / "images", help="where before/after images go")
     a("--sections", type=_sections, default=SECTIONS,
@@ -256,7 +263,8 @@ PHOTOS_LABEL = {"val": "Validation photos (held out from training)",
 def render(results: dict[str, Any], args: argparse.Namespace, ours: Ours, names: list[str]) -> str:
     versions = ", ".join(f"`{i.id}` v{i.version}" for i in ours.info.values())
     parts = [SECTION, "", f"Command: `atelier benchmark restore --crop {args.crop} --photos {args.photos} "
-             f"--seed {args.seed} --speed-side {args.speed_side}` — {date.today().isoformat()}, {machine()}.", "",
+             f"--seed {args.seed} --speed-side {args.speed_side} --tiling-photos {args.tiling_photos} "
+             f"--large-megapixels {args.large_megapixels:g}` — {date.today().isoformat()}, {machine()}.", "",
              f"Models: {versions}. {PHOTOS_LABEL[args.split]} ({args.crop}x{args.crop} centre crops): "
              f"{', '.join(names)}.", ""]
     if "denoise" in results:
@@ -296,6 +304,8 @@ def render(results: dict[str, Any], args: argparse.Namespace, ours: Ours, names:
             ["method", "s/MP", "time relative to ours"],
             [[k, f"{v:.2f}", f"{v / speed[ours_for[k]]:.2f}x" if k in ours_for else "1x"] for k, v in speed.items()]),
             ""]
+    if "tiling" in results:
+        parts += tiling.render(results["tiling"])
     return "\n".join(parts)
 
 
@@ -389,12 +399,17 @@ def _measure_and_write(args: argparse.Namespace) -> int:
     crops = [centre_crop(p, args.crop) for p in photos]
     manifest = json.loads((args.data_dir / "manifest.json").read_text())
     names = [e["name"] for e in manifest["photos"] if e["split"] == args.split][: len(crops)]
+    # the tiling section compares the largest photos: the most tiles
+    largest = sorted(range(len(photos)), key=lambda i: -photos[i].shape[0] * photos[i].shape[1])[: args.tiling_photos]
     measure: dict[str, Callable[[], Any]] = {
         "denoise": lambda: bench_denoise(ours, crops, [centre_crop(p, args.crop) for p in
                                                        load_split("train", args.data_dir)[:3]], args.seed),
         "inpaint": lambda: bench_inpaint(ours, crops, args.seed),
         "auto": lambda: bench_auto(ours, crops, args.seed),
-        "speed": lambda: bench_speed(ours, centre_crop(photos[0], args.speed_side))}
+        "speed": lambda: bench_speed(ours, centre_crop(photos[0], args.speed_side)),
+        "tiling": lambda: {"compare": tiling.compare(ours.nets, [photos[i] for i in largest],
+                                                     [names[i] for i in largest], args.seed),
+                           "memory": tiling.memory_rows(args.weights, args.large_megapixels)}}
     results = {section: measure[section]() for section in args.sections}
     if args.no_write:
         print(render(results, args, ours, names))

@@ -38,7 +38,8 @@ def test_benchmark_writes_every_table(tmp_path):
     parser = restore_benchmark.argparse.ArgumentParser()
     restore_benchmark.add_arguments(parser)
     args = parser.parse_args(["--weights", str(weights), "--data-dir", str(data), "--crop", "48", "--photos", "2",
-                              "--speed-side", "48", "--benchmarks-md", str(md), "--examples-dir", str(tmp_path)])
+                              "--speed-side", "48", "--benchmarks-md", str(md), "--examples-dir", str(tmp_path),
+                              "--tiling-photos", "1", "--large-megapixels", "0.2"])
     assert restore_benchmark.run(args) == 0
     text = md.read_text()
     assert "## Digits generator\n\nkept as is" in text  # other sections untouched
@@ -46,7 +47,8 @@ def test_benchmark_writes_every_table(tmp_path):
                    "OpenCV NLM (h=", "**thin masks**", "**box masks**", "biharmonic", "top-hat + TELEA + NLM",
                    "s/MP", "val0, val1", "### Against the bars", "detection F1 at least 0.8",
                    "| ours: smooth prefill only |", "| ours: smooth prefill |", "| ours (blind, high quality) |",
-                   "| ours (high quality) |", "| ours auto (high quality) |"):
+                   "| ours (high quality) |", "| ours auto (high quality) |", "### Tiled against untiled",
+                   "**denoise** (blind", "**inpaint** (thick", "**detect** (synthetic", "Memory and time"):
         assert needle in text, needle
     assert (tmp_path / "restore-auto.png").is_file()
     for model_id, key in (("denoise", "cbm3d_psnr_sigma25"), ("inpaint", "psnr_hole_box"), ("detect", "f1"),
@@ -60,7 +62,8 @@ def test_benchmark_writes_every_table(tmp_path):
     def cells(line):
         return [c.strip() for c in line.strip("|").split("|")]
 
-    per_photo = [cells(line) for line in text.splitlines() if line.startswith(("| val0 |", "| val1 |"))]
+    per_photo = [cells(line) for line in text.splitlines()
+                 if line.startswith(("| val0 |", "| val1 |")) and cells(line)[1].endswith("%")]  # not the tiling rows
     assert len(per_photo) == 2
     ours_row = next(cells(line) for line in text.splitlines() if line.startswith("| ours | ") and line.count("|") == 7)
     assert float(ours_row[3]) == pytest.approx(np.mean([float(r[5]) for r in per_photo]), abs=1e-3)
