@@ -184,7 +184,8 @@ def render(result: dict[str, Any]) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m models.evaluation.restore_tiling", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m models.evaluation.restore_tiling",
+                                     description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("probe", help="one memory row, in this process (memory_rows runs it in a fresh one)")
     p.add_argument("--weights", type=Path, required=True)
