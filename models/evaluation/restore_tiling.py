@@ -60,34 +60,36 @@ def compare(nets: dict[str, Any], photos: list[np.ndarray], names: list[str], se
             noisy = degrade.gaussian_noise(clean, 25, rng(0))
             a = restore.denoise(nets["denoise"], noisy, sigma=None)
             b = restore.denoise(nets["denoise"], noisy, sigma=None, tiles=whole)
-            rows["denoise"].append(_row(name, a, b, clean, None, restore.DENOISE_TILE, restore.DENOISE_OVERLAP))
+            rows["denoise"].append(_row(name, a, b, clean, None, restore.DENOISE_TILE, restore.DENOISE_OVERLAP,
+                                        nets["denoise"].cfg.multiple))
         if "inpaint" in nets:
             hole = degrade.random_inpaint_mask(h, w, rng(1), kind="thick") > 0.5
             holed = np.where(hole[..., None], 0.0, clean).astype(np.float32)
             a = restore.inpaint(nets["inpaint"], holed, hole)
             b = restore.inpaint(nets["inpaint"], holed, hole, tiles=whole)
-            rows["inpaint"].append(_row(name, a, b, clean, hole, restore.INPAINT_TILE, restore.INPAINT_OVERLAP))
+            rows["inpaint"].append(_row(name, a, b, clean, hole, restore.INPAINT_TILE, restore.INPAINT_OVERLAP,
+                                        nets["inpaint"].cfg.multiple))
         if "detect" in nets:
             damaged, truth = degrade.old_photo_damage(clean, rng(2))
             a = restore.detect(nets["detect"], damaged)
             b = restore.detect(nets["detect"], damaged, tiles=whole)
             rows["detect"].append({"photo": name, "size": (w, h), "tiles": _tile_count(h, w, restore.DETECT_TILE,
-                                   restore.DETECT_OVERLAP), "differ": float((a != b).mean()),
+                                   restore.DETECT_OVERLAP, nets["detect"].cfg.multiple), "differ": float((a != b).mean()),
                                    "f1_tiled": _f1(a, truth > 0), "f1_untiled": _f1(b, truth > 0)})
     return {k: v for k, v in rows.items() if v}
 
 
-def _tile_count(h: int, w: int, tile: int, overlap: int) -> int:
+def _tile_count(h: int, w: int, tile: int, overlap: int, align: int) -> int:
     from models.tiling import tile_windows
 
-    return len(list(tile_windows(h, w, tile, overlap)))
+    return len(list(tile_windows(h, w, tile, overlap, align)))
 
 
 def _row(name: str, tiled: np.ndarray, whole: np.ndarray, clean: np.ndarray, where: np.ndarray | None, tile: int,
-         overlap: int) -> dict[str, Any]:
+         overlap: int, align: int) -> dict[str, Any]:
     h, w = clean.shape[:2]
     most, mean = _levels(tiled, whole, where)
-    return {"photo": name, "size": (w, h), "tiles": _tile_count(h, w, tile, overlap), "max": most, "mean": mean,
+    return {"photo": name, "size": (w, h), "tiles": _tile_count(h, w, tile, overlap, align), "max": most, "mean": mean,
             "psnr_between": _psnr(tiled, whole, where), "psnr_tiled": _psnr(tiled, clean, where),
             "psnr_untiled": _psnr(whole, clean, where)}
 
