@@ -27,6 +27,11 @@ def machine() -> str:
     return f"{cpu}, {os.cpu_count()} CPU cores, torch {torch.__version__} (CPU, {torch.get_num_threads()} threads)"
 
 
+def markdown_table(head: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    return "\n".join(lines + ["| " + " | ".join(r) + " |" for r in rows])
+
+
 def write_section(path: Path, heading: str, text: str) -> None:
     """Replace the section that starts with `heading` (up to the next '## ') by `text`, or append it."""
     old = path.read_text() if path.is_file() else BENCHMARKS_INTRO

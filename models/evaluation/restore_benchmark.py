@@ -41,7 +41,7 @@ from models.entrypoint import module_main
 from models.checkpoint import load_network, update_metrics
 from models.evaluation import restore_baselines as classical
 from models.evaluation import restore_tiling as tiling
-from models.evaluation.report import machine, write_section
+from models.evaluation.report import machine, markdown_table, write_section
 from models.photos import DEFAULT_PHOTO_DIR, load_split
 from models.quality import mask_scores, ssim
 from models.registry import ModelInfo, Registry, read_manifest
@@ -251,11 +251,6 @@ def bench_speed(ours: Ours, image: np.ndarray) -> dict[str, float]:
 
 # ---------------------------------------------------------------------------------------------- report
 
-def _table(head: list[str], rows: list[list[str]]) -> str:
-    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    return "\n".join(lines + ["| " + " | ".join(r) + " |" for r in rows])
-
-
 PHOTOS_LABEL = {"val": "Validation photos (held out from training)",
                 "train": "TRAINING photos (--split train: the networks have seen these scenes, not these corruptions)"}
 
@@ -270,12 +265,12 @@ def render(results: dict[str, Any], args: argparse.Namespace, ours: Ours, names:
     if "denoise" in results:
         parts += ["### Denoising (PSNR dB / SSIM)", ""]
         for cond, rows in results["denoise"].items():
-            parts += [f"**{cond}**", "", _table(["method", "PSNR", "SSIM"], [
+            parts += [f"**{cond}**", "", markdown_table(["method", "PSNR", "SSIM"], [
                 [k, f"{v['psnr']:.2f}", f"{v['ssim']:.4f}"] for k, v in rows.items()]), ""]
     if "inpaint" in results:
         parts += ["### Inpainting", ""]
         for kind, rows in results["inpaint"].items():
-            parts += [f"**{kind} masks**", "", _table(["method", "PSNR (image)", "PSNR (hole)", "SSIM"], [
+            parts += [f"**{kind} masks**", "", markdown_table(["method", "PSNR (image)", "PSNR (hole)", "SSIM"], [
                 [k, f"{v['psnr']:.2f}", f"{v['psnr_hole']:.2f}", f"{v['ssim']:.4f}"] for k, v in rows.items()]), ""]
     if "auto" in results:
         auto = results["auto"]
@@ -284,15 +279,17 @@ def render(results: dict[str, Any], args: argparse.Namespace, ours: Ours, names:
             found = auto["detection"].get(method)
             return [f"{found[m]:.3f}" for m in ("precision", "recall", "f1")] if found else ["–"] * 3
 
-        parts += ["### Automatic old-photo repair", "", _table(
+        parts += ["### Automatic old-photo repair", "", markdown_table(
             ["method", "precision", "recall", "F1", "PSNR", "SSIM"],
             [[k, *detection_cells(k), f"{v['psnr']:.2f}", f"{v['ssim']:.4f}"] for k, v in auto["repair"].items()]), ""]
         if auto.get("per_photo"):
-            parts += ["Our detection per photo (share of pixels damaged / marked by ours):", "", _table(
+            parts += ["Our detection per photo (share of pixels damaged / marked by ours):", "", markdown_table(
                 ["photo", "damaged", "marked", "precision", "recall", "F1"],
-                [[name, f"{d['damaged']:.1%}", f"{d['found']:.1%}", *(f"{d[m]:.3f}" for m in ("precision", "recall", "f1"))]
+                [[name, f"{d['damaged']:.1%}", f"{d['found']:.1%}",
+                  *(f"{d[m]:.3f}" for m in ("precision", "recall", "f1"))]
                  for name, d in zip(names, auto["per_photo"])]), ""]
-    parts += ["### Against the bars of the repair issue", "", _table(["bar", "measured", "met"], bars(results)), ""]
+    parts += ["### Against the bars of the repair issue", "",
+              markdown_table(["bar", "measured", "met"], bars(results)), ""]
     if "speed" in results:
         speed = results["speed"]
         # Timings on a shared machine are noisy; the ratio to ours, measured in the same run, is what to read.
@@ -300,7 +297,7 @@ def render(results: dict[str, Any], args: argparse.Namespace, ours: Ours, names:
                     "biharmonic": "ours inpaint", "ours: smooth prefill": "ours inpaint",
                     "top-hat + TELEA + NLM": "ours auto", "ours denoise (high quality)": "ours denoise",
                     "ours inpaint (high quality)": "ours inpaint", "ours auto (high quality)": "ours auto"}
-        parts += ["### Speed (seconds per megapixel, this CPU)", "", _table(
+        parts += ["### Speed (seconds per megapixel, this CPU)", "", markdown_table(
             ["method", "s/MP", "time relative to ours"],
             [[k, f"{v:.2f}", f"{v / speed[ours_for[k]]:.2f}x" if k in ours_for else "1x"] for k, v in speed.items()]),
             ""]

@@ -22,6 +22,8 @@ from typing import Any
 import numpy as np
 
 from models import degrade, restore
+from models.evaluation.report import markdown_table
+from models.evaluation.restore_baselines import psnr
 from models.quality import mask_scores
 
 LARGE_MEGAPIXELS = 24.0  # the issue asks for "at least 24 megapixels"
@@ -33,12 +35,6 @@ def _levels(a: np.ndarray, b: np.ndarray, where: np.ndarray | None = None) -> tu
     if where is not None:
         d = d[where]
     return float(d.max()), float(d.mean())
-
-
-def _psnr(a: np.ndarray, b: np.ndarray, where: np.ndarray | None = None) -> float:
-    d = (a - b) ** 2
-    mse = float(d[where].mean() if where is not None else d.mean())
-    return float("inf") if mse == 0 else 10 * np.log10(1 / mse)
 
 
 def _f1(found: np.ndarray, truth: np.ndarray) -> float:
@@ -73,8 +69,8 @@ def compare(nets: dict[str, Any], photos: list[np.ndarray], names: list[str], se
             damaged, truth = degrade.old_photo_damage(clean, rng(2))
             a = restore.detect(nets["detect"], damaged)
             b = restore.detect(nets["detect"], damaged, tiles=whole)
-            rows["detect"].append({"photo": name, "size": (w, h), "tiles": _tile_count(h, w, restore.DETECT_TILE,
-                                   restore.DETECT_OVERLAP, nets["detect"].cfg.multiple), "differ": float((a != b).mean()),
+            tiles = _tile_count(h, w, restore.DETECT_TILE, restore.DETECT_OVERLAP, nets["detect"].cfg.multiple)
+            rows["detect"].append({"photo": name, "size": (w, h), "tiles": tiles, "differ": float((a != b).mean()),
                                    "f1_tiled": _f1(a, truth > 0), "f1_untiled": _f1(b, truth > 0)})
     return {k: v for k, v in rows.items() if v}
 
@@ -90,8 +86,8 @@ def _row(name: str, tiled: np.ndarray, whole: np.ndarray, clean: np.ndarray, whe
     h, w = clean.shape[:2]
     most, mean = _levels(tiled, whole, where)
     return {"photo": name, "size": (w, h), "tiles": _tile_count(h, w, tile, overlap, align), "max": most, "mean": mean,
-            "psnr_between": _psnr(tiled, whole, where), "psnr_tiled": _psnr(tiled, clean, where),
-            "psnr_untiled": _psnr(whole, clean, where)}
+            "psnr_between": psnr(whole, tiled, where), "psnr_tiled": psnr(clean, tiled, where),
+            "psnr_untiled": psnr(clean, whole, where)}
 
 
 # ---------------------------------------------------------------------------------------------- memory
@@ -147,11 +143,6 @@ def memory_rows(weights: Path, large: float = LARGE_MEGAPIXELS, threads: int = 2
 
 # ---------------------------------------------------------------------------------------------- report
 
-def _table(head: list[str], rows: list[list[str]]) -> str:
-    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    return "\n".join(lines + ["| " + " | ".join(r) + " |" for r in rows])
-
-
 def render(result: dict[str, Any]) -> list[str]:
     parts = ["### Tiled against untiled (any size)", "",
              "Whole held-out photos, each network run with the service's tiles (denoise / detect "
@@ -159,25 +150,24 @@ def render(result: dict[str, Any]) -> list[str]:
              f"px with {restore.INPAINT_OVERLAP}) and as one tile covering the photo; differences in 8-bit levels.", ""]
     compared = result.get("compare", {})
     size = lambda r: f"{r['size'][0]}x{r['size'][1]}"  # noqa: E731
-    if "denoise" in compared:
-        parts += ["**denoise** (blind, Gaussian sigma 25)", "", _table(
-            ["photo", "size", "tiles", "max diff", "mean diff", "PSNR tiled vs untiled", "PSNR tiled", "PSNR untiled"],
-            [[r["photo"], size(r), str(r["tiles"]), f"{r['max']:.2f}", f"{r['mean']:.4f}", f"{r['psnr_between']:.1f}",
-              f"{r['psnr_tiled']:.2f}", f"{r['psnr_untiled']:.2f}"] for r in compared["denoise"]]), ""]
-    if "inpaint" in compared:
-        parts += ["**inpaint** (thick strokes; over the hole)", "", _table(
-            ["photo", "size", "tiles", "max diff", "mean diff", "PSNR tiled vs untiled", "PSNR tiled", "PSNR untiled"],
-            [[r["photo"], size(r), str(r["tiles"]), f"{r['max']:.2f}", f"{r['mean']:.4f}", f"{r['psnr_between']:.1f}",
-              f"{r['psnr_tiled']:.2f}", f"{r['psnr_untiled']:.2f}"] for r in compared["inpaint"]]), ""]
+    for task, title in (("denoise", "**denoise** (blind, Gaussian sigma 25)"),
+                        ("inpaint", "**inpaint** (thick strokes; over the hole)")):
+        if task in compared:
+            parts += [title, "", markdown_table(
+                ["photo", "size", "tiles", "max diff", "mean diff", "PSNR tiled vs untiled", "PSNR tiled",
+                 "PSNR untiled"],
+                [[r["photo"], size(r), str(r["tiles"]), f"{r['max']:.2f}", f"{r['mean']:.4f}",
+                  f"{r['psnr_between']:.1f}", f"{r['psnr_tiled']:.2f}", f"{r['psnr_untiled']:.2f}"]
+                 for r in compared[task]]), ""]
     if "detect" in compared:
-        parts += ["**detect** (synthetic old-photo damage)", "", _table(
+        parts += ["**detect** (synthetic old-photo damage)", "", markdown_table(
             ["photo", "size", "tiles", "mask pixels that differ", "F1 tiled", "F1 untiled"],
             [[r["photo"], size(r), str(r["tiles"]), f"{r['differ']:.4%}", f"{r['f1_tiled']:.3f}",
               f"{r['f1_untiled']:.3f}"] for r in compared["detect"]]), ""]
     if result.get("memory"):
         parts += ["**Memory and time of a large photo** (blind denoise, a fresh process per row; peak resident "
                   "memory from just before the run, so it holds the working memory and the result, not the "
-                  "input or the loaded network)", "", _table(
+                  "input or the loaded network)", "", markdown_table(
                       ["how", "size", "megapixels", "image (float32)", "peak memory", "seconds", "s/MP"],
                       [[r["how"], f"{r['width']}x{r['height']}", f"{r['megapixels']:.1f}", f"{r['image_mb']:.0f} MB",
                         f"{r['peak_mb']:.0f} MB", f"{r['seconds']:.1f}", f"{r['seconds'] / r['megapixels']:.2f}"]
