@@ -288,3 +288,49 @@ def builder(task: str):
         return build(cfg)
 
     return build_from_dict
+
+
+# ---------------------------------------------------------------------------------------------------- widening
+
+def can_widen(old: RestoreUNetConfig, new: RestoreUNetConfig) -> str | None:
+    """Why `old` weights cannot seed a `new` network function-preservingly, or None when they can: same task,
+    levels, dilations, gating and prefill; widths, block counts and head channels may only grow."""
+    if (old.task, old.prefill, old.gated, old.dilations) != (new.task, new.prefill, new.gated, new.dilations):
+        return "task, prefill, gating and dilations must stay the same"
+    if old.gated:
+        return "gated networks split conv1's output in two halves, which widening would mix"
+    if len(old.widths) != len(new.widths):
+        return "the number of levels must stay the same"
+    pairs = zip(old.widths + old.enc_blocks + old.dec_blocks, new.widths + new.enc_blocks + new.dec_blocks)
+    if any(n < o for o, n in pairs) or new.head_channels < old.head_channels:
+        return "widths, block counts and head channels may only grow"
+    if old.head_channels == 0 and new.head_channels > 0:
+        return "a head cannot be added to a network trained without one"
+    return None
+
+
+@torch.no_grad()
+def widen_into(net: nn.Module, old_state: dict[str, torch.Tensor]) -> None:
+    """Load a smaller network's weights into `net` (a wider and/or deeper one of the same task) so that it computes
+    exactly what the smaller one did, and its new capacity starts out free to learn (net2net-style widening).
+
+    Every layer keeps the old weights in the leading slice of its channels. That is correct through PixelShuffle
+    too, which groups output channel c as rows 4c..4c+3, so the old channels are still the leading rows. An old
+    output channel must not read a new input channel, so those weights are zero; new output channels keep their
+    random initialisation (no old channel reads them yet). Residual blocks that the old network did not have start
+    as the identity (their second convolution zero)."""
+    new_state = net.state_dict()
+    for name, old in old_state.items():
+        if name not in new_state:
+            raise ValueError(f"widening: {name} of the smaller network has no place in the larger one")
+        target = new_state[name]
+        if old.dim() != target.dim() or any(o > n for o, n in zip(old.shape, target.shape)):
+            raise ValueError(f"widening: {name} {tuple(old.shape)} does not fit in {tuple(target.shape)}")
+        if old.dim() == 4:  # conv weight (out, in, kh, kw)
+            target[: old.shape[0], old.shape[1]:] = 0
+        target[tuple(slice(0, s) for s in old.shape)] = old.to(target.dtype)
+    for prefix, module in net.named_modules():
+        if isinstance(module, ResBlock) and f"{prefix}.conv1.weight" not in old_state:
+            module.conv2.weight.zero_()
+            module.conv2.bias.zero_()
+    net.load_state_dict(new_state)

@@ -48,7 +48,8 @@ from tqdm import tqdm
 from models.entrypoint import module_main
 from models.checkpoint import WEIGHT_DTYPES, load_weights, save_model
 from models.networks.prefill import PREFILLS
-from models.networks.restore_unet import TASKS, RestoreUNetConfig, build, macs_per_pixel, tiny_config
+from models.networks.restore_unet import (TASKS, RestoreUNetConfig, build, can_widen, macs_per_pixel, tiny_config,
+                                          widen_into)
 from models.registry import read_manifest
 from models.photos import DEFAULT_PHOTO_DIR, PHOTO_SETS, load_folder, load_split
 from models.quality import mask_scores, psnr, ssim
@@ -68,7 +69,8 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "detect": dict(widths=(24, 48, 64, 96), enc_blocks=(1, 1, 2, 2), dec_blocks=(1, 1, 1), dilations=(),
                    gated=False, head_channels=8, patch_size=128, batch_size=16, lr=1e-3),
 }
-ARCHITECTURE = {t: f"{t}-unet" for t in TASKS}  # manifest architecture names (models/networks/__init__.py)
+ARCHITECTURE = {t: f"{t}-unet" for t in TASKS}
+WIDENABLE = ("widths", "enc_blocks", "dec_blocks", "head_channels")  # --init-from may grow these  # manifest architecture names (models/networks/__init__.py)
 VAL_SIGMAS = (15, 25, 50)
 
 
@@ -138,7 +140,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     a("--resume", action="store_true", help="continue from the run folder's latest snapshot")
     a("--init-from", type=Path, default=None,
       help="start a new run from an exported model (its .json or .safetensors): same architecture, fresh "
-           "optimiser and schedule; how the shipped weights keep improving across machines (runs/ is scratch)")
+           "optimiser and schedule; how the shipped weights keep improving across machines (runs/ is scratch). "
+           "With --widths / --enc-blocks / --dec-blocks / --head-channels the network grows: it starts out "
+           "computing exactly what the exported one did, its new channels and blocks free to learn")
     a("--no-progress", action="store_true", help="no tqdm bar (logs only)")
     g = parser.add_argument_group("architecture (models/networks/restore_unet.py; defaults per task)")
     g.add_argument("--tiny", action="store_true", help="a tiny network (tests)")
@@ -189,7 +193,16 @@ def build_config(args: argparse.Namespace) -> RestoreUNetConfig:
                 f"--init-from: {info.id}@{info.version} was trained with prefill {cfg.prefill!r}, not "
                 f"{args.prefill!r}: its input planes mean something else (a blank hole vs. a smooth fill of it), "
                 f"so its weights are no starting point; train a --prefill {args.prefill} network from scratch")
-        return dataclasses.replace(cfg, prefill=args.prefill) if args.prefill is not None else cfg
+        if args.prefill is not None:
+            cfg = dataclasses.replace(cfg, prefill=args.prefill)
+        grown = {k: getattr(args, k) for k in WIDENABLE if getattr(args, k) is not None}
+        if grown:  # a wider / deeper network seeded with the exported one (restore_unet.widen_into)
+            wider = dataclasses.replace(cfg, **grown)
+            why = can_widen(cfg, wider)
+            if why is not None:
+                raise SystemExit(f"--init-from {info.id}@{info.version} cannot seed {wider.to_dict()}: {why}")
+            cfg = wider
+        return cfg
     if args.tiny:
         base = tiny_config(args.task)
         d = base.to_dict()
@@ -237,9 +250,15 @@ class Trainer:
         torch.manual_seed(args.seed)
         self.net = build(self.cfg)
         self.earlier_stages: list[dict[str, Any]] = []
+        self.widened = False
         if args.init_from is not None:
             state, self.earlier_stages = load_init(args, self.task)
-            self.net.load_state_dict(state)
+            if all(state[k].shape == v.shape for k, v in self.net.state_dict().items() if k in state) \
+                    and state.keys() == self.net.state_dict().keys():
+                self.net.load_state_dict(state)
+            else:  # --widths / --enc-blocks / ... grew the network: the old one's function, new capacity
+                widen_into(self.net, state)
+                self.widened = True
             if args.reinit_output > 0:
                 self.reinit_output(args.reinit_output)
         # channels-last convolutions train ~15% faster on this CPU (oneDNN); exports are made contiguous again
@@ -476,7 +495,8 @@ class Trainer:
                  **({"colour_aug": a.colour_aug} if a.colour_aug else {}),
                  **({"hole_loss": a.hole_loss} if a.hole_loss != "l1" else {}),
                  **({"reinit_output": a.reinit_output} if a.reinit_output else {}),
-                 **({"thin_share": a.thin_share} if a.thin_share else {})}
+                 **({"thin_share": a.thin_share} if a.thin_share else {}),
+                 **({"widened_to": self.cfg.to_dict()} if self.widened else {})}
         stages = self.earlier_stages + [stage]
         return {"steps": sum(int(s.get("steps", 0)) for s in stages), "stages": stages,
                 "macs_per_pixel": round(macs_per_pixel(self.cfg))}

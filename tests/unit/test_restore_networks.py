@@ -5,8 +5,8 @@ import torch
 
 from models.networks import ARCHITECTURES, build_network
 from models.networks.prefill import normconv_fill
-from models.networks.restore_unet import (Denoiser, Inpainter, RestoreUNetConfig, UNetCore, macs_per_pixel,
-                                          tiny_config)
+from models.networks.restore_unet import (Denoiser, Inpainter, RestoreUNetConfig, UNetCore, build, can_widen,
+                                          macs_per_pixel, tiny_config, widen_into)
 
 
 pytestmark = pytest.mark.usefixtures("one_thread")
@@ -146,3 +146,55 @@ def test_prefill_is_an_inpaint_option_and_old_configs_mean_none():
     assert RestoreUNetConfig.from_dict(old).prefill == "none"
     cfg = RestoreUNetConfig(task="inpaint", prefill="normconv")
     assert RestoreUNetConfig.from_dict(cfg.to_dict()) == cfg
+
+
+def _trained_looking(cfg: RestoreUNetConfig, seed: int) -> torch.nn.Module:
+    """A network whose every weight is non-zero (zero-initialised layers would hide a widening mistake)."""
+    torch.manual_seed(seed)
+    net = build(cfg)
+    with torch.no_grad():
+        for p in net.parameters():
+            p.add_(torch.randn_like(p) * 0.05)
+    return net.eval()
+
+
+@pytest.mark.parametrize("task", ["denoise", "detect"])
+def test_widened_network_computes_exactly_what_the_smaller_one_did(task):
+    small = RestoreUNetConfig(task=task, widths=(8, 12), enc_blocks=(1, 1), dec_blocks=(1,), head_channels=4)
+    old = _trained_looking(small, 0)
+    wide = RestoreUNetConfig(task=task, widths=(16, 20), enc_blocks=(3, 2), dec_blocks=(2,), head_channels=8)
+    assert can_widen(small, wide) is None
+    torch.manual_seed(1)
+    net = build(wide).eval()
+    widen_into(net, old.state_dict())
+    x = torch.rand(2, 3, 37, 45)
+    with torch.no_grad():
+        assert torch.allclose(net(x), old(x), atol=1e-6)
+        if task == "denoise":
+            assert torch.allclose(net(x, 25.0), old(x, 25.0), atol=1e-6)
+    # the new capacity is not dead: a training step moves the output away from the old network's
+    opt = torch.optim.SGD(net.parameters(), lr=0.5)
+    net.train()
+    out = net(x)
+    (out - torch.rand_like(out)).pow(2).mean().backward()
+    new_cols = net.core.tail.weight.grad[:, 8:]
+    assert new_cols.abs().sum() > 0  # the old output reads the new channels once they have learnt something
+    opt.step()
+    with torch.no_grad():
+        assert not torch.allclose(net.eval()(x), old(x), atol=1e-4)
+
+
+def test_widening_refuses_what_would_not_preserve_the_function():
+    base = RestoreUNetConfig(task="denoise", widths=(8, 12), enc_blocks=(1, 1), dec_blocks=(1,), head_channels=4)
+    assert "grow" in can_widen(base, RestoreUNetConfig(task="denoise", widths=(4, 12), enc_blocks=(1, 1),
+                                                        dec_blocks=(1,), head_channels=4))
+    assert "levels" in can_widen(base, RestoreUNetConfig(task="denoise", widths=(8, 12, 16), enc_blocks=(1, 1, 1),
+                                                          dec_blocks=(1, 1), head_channels=4))
+    assert "head" in can_widen(RestoreUNetConfig(task="denoise", widths=(8, 12), enc_blocks=(1, 1), dec_blocks=(1,),
+                                                 head_channels=0), base)
+    gated = RestoreUNetConfig(task="inpaint", widths=(8, 12), enc_blocks=(1, 1), dec_blocks=(1,), gated=True)
+    assert "gated" in can_widen(gated, RestoreUNetConfig(task="inpaint", widths=(16, 12), enc_blocks=(1, 1),
+                                                         dec_blocks=(1,), gated=True))
+    with pytest.raises(ValueError, match="does not fit"):
+        widen_into(build(base), build(RestoreUNetConfig(task="denoise", widths=(16, 12), enc_blocks=(1, 1),
+                                                         dec_blocks=(1,), head_channels=4)).state_dict())

@@ -383,3 +383,35 @@ def test_colour_augmentation_recolours_the_given_share_and_is_off_by_default():
         assert np.corrcoef((out @ LUMA).ravel(), (patch @ LUMA).ravel())[0, 1] > 0.9
     with pytest.raises(ValueError):
         PatchSampler([photo], 32, colour_aug=1.5)
+
+
+def test_init_from_with_wider_architecture_grows_the_exported_network(folders, tmp_path):
+    assert train("denoise", tmp_path / "a", folders, "--steps", "2", "--export", str(tmp_path / "w"),
+                 "--model-id", "small") == 0
+    # zero steps of the wider network: its export must compute exactly what the small one did
+    assert train("denoise", tmp_path / "b", folders, "--steps", "0", "--widths", "16,12", "--enc-blocks", "2,1",
+                 "--head-channels", "6", "--init-from", str(tmp_path / "w" / "small.json"),
+                 "--export", str(tmp_path / "w"), "--model-id", "wide") == 0
+    small, wide = (load_network(read_manifest(tmp_path / "w" / f"{m}.json")).eval() for m in ("small", "wide"))
+    info = read_manifest(tmp_path / "w" / "wide.json")
+    assert info.config["widths"] == [16, 12] and info.config["enc_blocks"] == [2, 1]
+    assert info.config["head_channels"] == 6
+    stages = json.loads((tmp_path / "w" / "wide.json").read_text())["training"]["stages"]
+    assert stages[0]["model"] == "small@0.1.0" and stages[1]["widened_to"]["widths"] == [16, 12]
+    x = torch.rand(1, 3, 40, 40)
+    with torch.no_grad():
+        assert torch.allclose(wide(x), small(x), atol=1e-5)
+    # it trains and resumes like any run
+    assert train("denoise", tmp_path / "c", folders, "--steps", "2", "--widths", "16,12",
+                 "--init-from", str(tmp_path / "w" / "small.json")) == 0
+    assert train("denoise", tmp_path / "c", folders, "--steps", "4", "--widths", "16,12", "--resume",
+                 "--init-from", str(tmp_path / "w" / "small.json")) == 0
+    assert [r["step"] for r in rows(tmp_path / "c") if "loss" in r] == [1, 2, 3, 4]
+
+
+def test_init_from_cannot_shrink_the_exported_network(folders, tmp_path):
+    assert train("denoise", tmp_path / "a", folders, "--steps", "1", "--export", str(tmp_path / "w"),
+                 "--model-id", "small") == 0
+    with pytest.raises(SystemExit, match="only grow"):
+        train("denoise", tmp_path / "b", folders, "--steps", "1", "--widths", "4,12",
+              "--init-from", str(tmp_path / "w" / "small.json"))
