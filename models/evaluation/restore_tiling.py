@@ -25,6 +25,7 @@ from models import degrade, restore
 from models.evaluation.report import markdown_table
 from models.evaluation.restore_baselines import psnr
 from models.quality import mask_scores
+from models.tiling import tile_windows
 
 LARGE_MEGAPIXELS = 24.0  # the issue asks for "at least 24 megapixels"
 
@@ -76,8 +77,6 @@ def compare(nets: dict[str, Any], photos: list[np.ndarray], names: list[str], se
 
 
 def _tile_count(h: int, w: int, tile: int, overlap: int, align: int) -> int:
-    from models.tiling import tile_windows
-
     return len(list(tile_windows(h, w, tile, overlap, align)))
 
 

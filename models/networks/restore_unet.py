@@ -331,6 +331,6 @@ def widen_into(net: nn.Module, old_state: dict[str, torch.Tensor]) -> None:
         target[tuple(slice(0, s) for s in old.shape)] = old.to(target.dtype)
     for prefix, module in net.named_modules():
         if isinstance(module, ResBlock) and f"{prefix}.conv1.weight" not in old_state:
-            module.conv2.weight.zero_()
-            module.conv2.bias.zero_()
+            new_state[f"{prefix}.conv2.weight"].zero_()
+            new_state[f"{prefix}.conv2.bias"].zero_()
     net.load_state_dict(new_state)

@@ -69,8 +69,8 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "detect": dict(widths=(24, 48, 64, 96), enc_blocks=(1, 1, 2, 2), dec_blocks=(1, 1, 1), dilations=(),
                    gated=False, head_channels=8, patch_size=128, batch_size=16, lr=1e-3),
 }
-ARCHITECTURE = {t: f"{t}-unet" for t in TASKS}
-WIDENABLE = ("widths", "enc_blocks", "dec_blocks", "head_channels")  # --init-from may grow these  # manifest architecture names (models/networks/__init__.py)
+ARCHITECTURE = {t: f"{t}-unet" for t in TASKS}  # manifest architecture names (models/networks/__init__.py)
+WIDENABLE = ("widths", "enc_blocks", "dec_blocks", "head_channels")  # --init-from may grow these
 VAL_SIGMAS = (15, 25, 50)
 
 
@@ -219,8 +219,9 @@ def manifest_path(path: Path) -> Path:
     return path.with_suffix(".json") if path.suffix == ".safetensors" else path
 
 
-def load_init(args: argparse.Namespace, task: str) -> tuple[dict[str, torch.Tensor], list[dict[str, Any]]]:
-    """Weights and earlier training stages of the --init-from model (checked to be a model of this task)."""
+def load_init(args: argparse.Namespace, task: str
+              ) -> tuple[dict[str, torch.Tensor], list[dict[str, Any]], RestoreUNetConfig]:
+    """Weights, earlier training stages and architecture of the --init-from model (checked to be of this task)."""
     path = manifest_path(args.init_from)
     info = read_manifest(path)
     if info.architecture != ARCHITECTURE[task]:
@@ -228,7 +229,7 @@ def load_init(args: argparse.Namespace, task: str) -> tuple[dict[str, torch.Tens
     training = dict(json.loads(path.read_text()).get("training") or {})
     stages = [dict(s) for s in training.pop("stages", None) or [training]]
     stages[-1]["model"] = f"{info.id}@{info.version}"  # the stage that made it; earlier ones name their own models
-    return load_weights(info.weights_path), stages
+    return load_weights(info.weights_path), stages, RestoreUNetConfig.from_dict(info.config)
 
 
 def hyper(args: argparse.Namespace, name: str) -> Any:
@@ -250,15 +251,14 @@ class Trainer:
         torch.manual_seed(args.seed)
         self.net = build(self.cfg)
         self.earlier_stages: list[dict[str, Any]] = []
-        self.widened = False
+        self.widened = False  # grown from the --init-from model (restore_unet.widen_into)
         if args.init_from is not None:
-            state, self.earlier_stages = load_init(args, self.task)
-            if all(state[k].shape == v.shape for k, v in self.net.state_dict().items() if k in state) \
-                    and state.keys() == self.net.state_dict().keys():
-                self.net.load_state_dict(state)
-            else:  # --widths / --enc-blocks / ... grew the network: the old one's function, new capacity
+            state, self.earlier_stages, init_cfg = load_init(args, self.task)
+            self.widened = any(getattr(init_cfg, k) != getattr(self.cfg, k) for k in WIDENABLE)
+            if self.widened:  # --widths / --enc-blocks / ... grew it: the old network's function, new capacity
                 widen_into(self.net, state)
-                self.widened = True
+            else:
+                self.net.load_state_dict(state)
             if args.reinit_output > 0:
                 self.reinit_output(args.reinit_output)
         # channels-last convolutions train ~15% faster on this CPU (oneDNN); exports are made contiguous again
