@@ -157,6 +157,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "normalised-convolution fill (models/networks/prefill.py), starting out equal to it")
     t = parser.add_argument_group("task recipes")
     t.add_argument("--max-sigma", type=float, default=50.0, help="denoise: largest Gaussian sigma (0-255 scale)")
+    t.add_argument("--clean-share", type=_share, default=0.0,
+                   help="denoise: share of patches left uncorrupted, so the network learns to keep fine texture "
+                        "(0 = off, how denoise up to 0.4.0 trained)")
     t.add_argument("--blind-prob", type=float, default=0.5, help="denoise: share of images without a noise level")
     t.add_argument("--max-coverage", type=float, default=0.4, help="inpaint: largest hole fraction")
     t.add_argument("--thin-share", type=_share, default=0.0,
@@ -308,7 +311,7 @@ class Trainer:
                                                                   "max_coverage", "hole_weight", "adv_weight",
                                                                   "pos_weight", "dice_weight", "precision",
                                                                   "min_scale", "hole_loss", "reinit_output",
-                                                                  "thin_share", "colour_aug")}}}
+                                                                  "thin_share", "colour_aug", "clean_share")}}}
 
     def save(self) -> None:
         t = {f"net.{k}": v for k, v in self.net.state_dict().items()}
@@ -493,6 +496,7 @@ class Trainer:
                  **({"photo_set": a.photo_set} if a.photo_set != "all" and not a.train_folder else {}),
                  **({"min_scale": a.min_scale} if a.min_scale != 1 else {}),
                  **({"colour_aug": a.colour_aug} if a.colour_aug else {}),
+                 **({"clean_share": a.clean_share} if a.task == "denoise" and a.clean_share else {}),
                  **({"hole_loss": a.hole_loss} if a.hole_loss != "l1" else {}),
                  **({"reinit_output": a.reinit_output} if a.reinit_output else {}),
                  **({"thin_share": a.thin_share} if a.thin_share else {}),

@@ -113,9 +113,16 @@ def corrupt(task: str, clean: np.ndarray, rng: np.random.Generator, args: argpar
     n, h, w, _ = clean.shape
     if task == "denoise":
         noisy, sigma = np.empty_like(clean), np.empty(n, np.float32)
+        clean_share = getattr(args, "clean_share", 0.0)
         for k in range(n):
-            noisy[k], spec = degrade.random_noise(clean[k], rng, args.max_sigma)
-            sigma[k] = spec.sigma if spec.kind == "gaussian" else spec.level
+            # Untouched patches teach the network to leave fine texture alone (a butterfly's speckle, a circuit
+            # board's dots), which the impulse / grain part of the mixture otherwise teaches it to erase. No extra
+            # random draw when the share is 0, so recipes from before --clean-share replay unchanged.
+            if clean_share and rng.random() < clean_share:
+                noisy[k], spec = clean[k], degrade.NoiseSpec("clean", 0.0, 0.0)
+            else:
+                noisy[k], spec = degrade.random_noise(clean[k], rng, args.max_sigma)
+            sigma[k] = spec.sigma if spec.kind in ("gaussian", "clean") else spec.level
             if rng.random() < args.blind_prob:
                 sigma[k] = np.nan
         return Batch(to_tensor(noisy), to_tensor(clean), torch.from_numpy(sigma))
@@ -150,6 +157,8 @@ def validation_batches(task: str, crops: np.ndarray, sigmas: tuple[int, ...]) ->
         rng = np.random.default_rng([7, 1])
         noisy = np.stack([degrade.salt_and_pepper(c, 0.1, rng) for c in crops])
         out["sp10"] = Batch(to_tensor(noisy), clean, torch.full((n,), float("nan")))
+        # a clean photo, blind: how much of the picture the denoiser changes when there is nothing to remove
+        out["clean"] = Batch(clean, clean, torch.full((n,), float("nan")))
     elif task == "inpaint":
         for i, kind in enumerate(("thin", "thick", "box")):
             rng = np.random.default_rng([7, i])

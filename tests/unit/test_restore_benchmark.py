@@ -48,12 +48,13 @@ def test_benchmark_writes_every_table(tmp_path):
                    "s/MP", "val0, val1", "### Against the bars", "detection F1 at least 0.8",
                    "| ours: smooth prefill only |", "| ours: smooth prefill |", "| ours (blind, high quality) |",
                    "| ours (high quality) |", "| ours auto (high quality) |", "### Tiled against untiled",
-                   "**denoise** (blind", "**inpaint** (thick", "**detect** (synthetic", "Memory and time"):
+                   "**denoise** (blind", "**inpaint** (thick", "**detect** (synthetic", "Memory and time",
+                   "**clean photo (nothing to remove", "| ours (sigma 0 given) |"):
         assert needle in text, needle
     assert (tmp_path / "restore-auto.png").is_file()
     for model_id, key in (("denoise", "cbm3d_psnr_sigma25"), ("inpaint", "psnr_hole_box"), ("detect", "f1"),
                           ("denoise", "psnr_sigma25_blind_high"), ("inpaint", "psnr_hole_thin_high"),
-                          ("detect", "f1_high")):
+                          ("detect", "f1_high"), ("denoise", "psnr_clean_blind")):
         manifest = json.loads((weights / f"{model_id}.json").read_text())
         assert isinstance(manifest["metrics"][key], float), manifest["metrics"]  # measured numbers, in the manifest
 

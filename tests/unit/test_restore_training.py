@@ -415,3 +415,30 @@ def test_init_from_cannot_shrink_the_exported_network(folders, tmp_path):
     with pytest.raises(SystemExit, match="only grow"):
         train("denoise", tmp_path / "b", folders, "--steps", "1", "--widths", "4,12",
               "--init-from", str(tmp_path / "w" / "small.json"))
+
+
+def test_clean_share_leaves_patches_untouched_and_old_recipes_unchanged(folders, tmp_path):
+    from argparse import Namespace
+
+    from models import degrade
+    from models.training.restore_data import corrupt
+
+    clean = np.random.default_rng(0).random((5, 32, 32, 3)).astype(np.float32)
+    before = Namespace(max_sigma=50.0, blind_prob=0.5)  # a recipe from before --clean-share
+    old = corrupt("denoise", clean, np.random.default_rng(3), before)
+    off = corrupt("denoise", clean, np.random.default_rng(3), Namespace(**vars(before), clean_share=0.0))
+    assert torch.equal(old.inp, off.inp) and torch.allclose(old.aux, off.aux, equal_nan=True)
+    rng = np.random.default_rng(3)  # share 0: exactly the mixture random_noise draws
+    first, spec = degrade.random_noise(clean[0], rng, 50.0)
+    assert np.allclose(old.inp[0].permute(1, 2, 0).numpy(), first, atol=1e-6) and spec.kind != "clean"
+
+    every = corrupt("denoise", clean, np.random.default_rng(3), Namespace(**vars(before), clean_share=1.0))
+    assert torch.equal(every.inp, every.target)  # nothing added: the target is the input itself
+    known = ~torch.isnan(every.aux)
+    assert known.any() and (every.aux[known] == 0).all()  # a given level says "no noise"
+
+    assert train("denoise", tmp_path / "c", folders, "--steps", "2", "--clean-share", "0.3",
+                 "--export", str(tmp_path / "w"), "--model-id", "denoise-clean") == 0
+    stage = json.loads((tmp_path / "w" / "denoise-clean.json").read_text())["training"]["stages"][-1]
+    assert stage["clean_share"] == 0.3
+    assert any("val_psnr_clean_blind" in r for r in rows(tmp_path / "c"))  # the "leave it alone" check
