@@ -205,3 +205,25 @@ def test_presets_for_the_art_sets() -> None:
 def test_bad_diffaugment_policy_fails_before_training() -> None:
     with pytest.raises(ValueError, match="unknown DiffAugment policy"):
         gan.apply_defaults(_parse(["--diffaugment", "colour"]))
+
+
+def test_bf16_on_a_cpu_that_emulates_it_warns_once(monkeypatch, caplog):
+    from models.training import common
+
+    common._warn_slow_bf16.cache_clear()
+    monkeypatch.setattr(common, "fast_cpu_bf16", lambda: False)
+    cpu = torch.device("cpu")
+    with caplog.at_level("WARNING", logger=common.log.name):
+        for _ in range(3):
+            with common.autocast(cpu, "bf16"):
+                pass
+        with common.autocast(cpu, "fp32"):
+            pass
+    warnings = [r for r in caplog.records if "emulated" in r.getMessage()]
+    assert len(warnings) == 1 and "--precision fp32" in warnings[0].getMessage()
+    common._warn_slow_bf16.cache_clear()
+    monkeypatch.setattr(common, "fast_cpu_bf16", lambda: True)
+    caplog.clear()
+    with caplog.at_level("WARNING", logger=common.log.name), common.autocast(cpu, "bf16"):
+        pass
+    assert not caplog.records
