@@ -113,12 +113,11 @@ def corrupt(task: str, clean: np.ndarray, rng: np.random.Generator, args: argpar
     n, h, w, _ = clean.shape
     if task == "denoise":
         noisy, sigma = np.empty_like(clean), np.empty(n, np.float32)
-        clean_share = getattr(args, "clean_share", 0.0)
         for k in range(n):
             # Untouched patches teach the network to leave fine texture alone (a butterfly's speckle, a circuit
             # board's dots), which the impulse / grain part of the mixture otherwise teaches it to erase. No extra
             # random draw when the share is 0, so recipes from before --clean-share replay unchanged.
-            if clean_share and rng.random() < clean_share:
+            if args.clean_share and rng.random() < args.clean_share:
                 noisy[k], spec = clean[k], degrade.NoiseSpec("clean", 0.0, 0.0)
             else:
                 noisy[k], spec = degrade.random_noise(clean[k], rng, args.max_sigma)

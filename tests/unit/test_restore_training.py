@@ -424,18 +424,19 @@ def test_clean_share_leaves_patches_untouched_and_old_recipes_unchanged(folders,
     from models.training.restore_data import corrupt
 
     clean = np.random.default_rng(0).random((5, 32, 32, 3)).astype(np.float32)
-    before = Namespace(max_sigma=50.0, blind_prob=0.5)  # a recipe from before --clean-share
-    old = corrupt("denoise", clean, np.random.default_rng(3), before)
-    off = corrupt("denoise", clean, np.random.default_rng(3), Namespace(**vars(before), clean_share=0.0))
-    assert torch.equal(old.inp, off.inp) and torch.allclose(old.aux, off.aux, equal_nan=True)
-    rng = np.random.default_rng(3)  # share 0: exactly the mixture random_noise draws
-    first, spec = degrade.random_noise(clean[0], rng, 50.0)
-    assert np.allclose(old.inp[0].permute(1, 2, 0).numpy(), first, atol=1e-6) and spec.kind != "clean"
+    recipe = dict(max_sigma=50.0, blind_prob=0.0)  # every level given, to check it
+    off = corrupt("denoise", clean, np.random.default_rng(3), Namespace(**recipe, clean_share=0.0))
+    rng = np.random.default_rng(3)  # share 0: exactly what the mixture drew before the option existed
+    expected = []
+    for k in range(len(clean)):
+        noisy, _ = degrade.random_noise(clean[k], rng, 50.0)
+        rng.random()  # the blind draw
+        expected.append(noisy)
+    assert np.allclose(off.inp.permute(0, 2, 3, 1).numpy(), np.stack(expected), atol=1e-6)
 
-    every = corrupt("denoise", clean, np.random.default_rng(3), Namespace(**vars(before), clean_share=1.0))
+    every = corrupt("denoise", clean, np.random.default_rng(3), Namespace(**recipe, clean_share=1.0))
     assert torch.equal(every.inp, every.target)  # nothing added: the target is the input itself
-    known = ~torch.isnan(every.aux)
-    assert known.any() and (every.aux[known] == 0).all()  # a given level says "no noise"
+    assert (every.aux == 0).all()  # the given level says "no noise"
 
     assert train("denoise", tmp_path / "c", folders, "--steps", "2", "--clean-share", "0.3",
                  "--export", str(tmp_path / "w"), "--model-id", "denoise-clean") == 0
