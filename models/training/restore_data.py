@@ -121,7 +121,7 @@ def corrupt(task: str, clean: np.ndarray, rng: np.random.Generator, args: argpar
                 noisy[k], spec = clean[k], degrade.NoiseSpec("clean", 0.0, 0.0)
             else:
                 noisy[k], spec = degrade.random_noise(clean[k], rng, args.max_sigma)
-            sigma[k] = spec.sigma if spec.kind in ("gaussian", "clean") else spec.level
+            sigma[k] = spec.sigma if spec.kind == "gaussian" else spec.level  # a clean patch's level is 0
             if rng.random() < args.blind_prob:
                 sigma[k] = np.nan
         return Batch(to_tensor(noisy), to_tensor(clean), torch.from_numpy(sigma))
