@@ -6,6 +6,7 @@ import argparse
 import functools
 import json
 import logging
+import time
 from pathlib import Path
 from typing import Callable, Protocol, TypeVar
 
@@ -74,6 +75,48 @@ def _warn_slow_bf16() -> None:
     # against 0.46 steps/s in float32.
     log.warning("--precision bf16 on a CPU without AVX512-BF16 or AMX: bfloat16 is emulated there and runs several "
                 "times slower than float32; use --precision fp32 on this machine")
+
+
+MEMORY_FORMATS = {"channels-last": torch.channels_last, "contiguous": torch.contiguous_format}
+
+
+def add_memory_format_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--memory-format", choices=["auto", *MEMORY_FORMATS], default="auto",
+        help="layout of the network's weights and inputs; auto times a forward and backward pass in each at start-up "
+             "and keeps the faster (which one wins depends on the CPU)")
+
+
+def faster_memory_format(module: nn.Module, forward: Callable[[torch.memory_format], torch.Tensor],
+                         precision: str = "fp32", repeats: int = 2) -> torch.memory_format:
+    """The layout in which `module` trains faster: `forward(fmt)` runs it on a real batch whose inputs are in layout
+    `fmt`, and a backward pass follows; both layouts are timed here.
+
+    oneDNN (and cuDNN) pick different convolution kernels per layout and which wins depends on the processor:
+    channels-last trained the repair U-Nets ~15% faster on an earlier machine, where it was once hard-coded; on
+    an AMD EPYC without AVX512 (2026-12-06) the denoiser's pass took 3.10 s channels-last against 3.02 s contiguous.
+    Timing costs a few passes at start-up and picks right on a machine nobody measured. The module is left in the
+    returned layout with its weights as they were and no gradients; the choice changes rounding, not the recipe."""
+    times: dict[torch.memory_format, float] = {}
+    for fmt in (torch.channels_last, torch.contiguous_format):
+        module.to(memory_format=fmt)
+        spent = []
+        for _ in range(repeats + 1):  # the first pass of a layout pays for oneDNN's kernel selection
+            start = time.perf_counter()
+            with autocast(next(module.parameters()).device, precision):
+                out = forward(fmt)
+            out.float().square().mean().backward()
+            if out.device.type == "cuda":
+                torch.cuda.synchronize(out.device)
+            spent.append(time.perf_counter() - start)
+        times[fmt] = min(spent[1:])
+        module.zero_grad(set_to_none=True)
+    best = min(times, key=times.get)
+    module.to(memory_format=best)
+    log.info("memory format: %s (forward + backward %.3f s channels-last, %.3f s contiguous)",
+             "channels-last" if best == torch.channels_last else "contiguous",
+             times[torch.channels_last], times[torch.contiguous_format])
+    return best
 
 
 def add_export_arguments(parser: argparse.ArgumentParser, *, network: str, version: str, default_id: str,

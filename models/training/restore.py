@@ -53,7 +53,8 @@ from models.networks.restore_unet import (TASKS, RestoreUNetConfig, build, can_w
 from models.registry import read_manifest
 from models.photos import DEFAULT_PHOTO_DIR, PHOTO_SETS, load_folder, load_split
 from models.quality import mask_scores, psnr, ssim
-from models.training.common import add_export_arguments, add_precision_argument, autocast, open_run, update_ema
+from models.training.common import (MEMORY_FORMATS, add_export_arguments, add_memory_format_argument,
+                                    add_precision_argument, autocast, faster_memory_format, open_run, update_ema)
 from models.training.restore_data import Batch, PatchSampler, centre_crops, corrupt, to_uint8, validation_batches
 from models.training.restore_losses import PatchDiscriminator, charbonnier, dice_loss, lr_at
 from models.training.snapshots import optimizer_from_flat, optimizer_to_flat, save_snapshot, sub_state
@@ -121,6 +122,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
            "(1 = off, how denoise up to 0.3.0, inpaint up to 0.3.0 and detect up to 0.2.0 trained)")
     a("--colour-aug", type=_share, default=0.0,
       help="share of the patches recoloured: grey, sepia, or shifted saturation and white balance (0 = off)")
+    a("--dead-leaves", type=_share, default=0.0,
+      help="share of the patches replaced by a synthetic dead-leaves image (models/training/dead_leaves.py) in "
+           "the photo patch's colours: sharp edges and pixel-sized specks that are content, not noise (0 = off)")
     a("--min-lr-ratio", type=float, default=0.02, help="cosine decay ends at lr * this")
     a("--warmup", type=int, default=500, help="linear learning-rate warm-up steps")
     a("--weight-decay", type=float, default=1e-4, help="AdamW weight decay")
@@ -129,6 +133,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     a("--threads", type=int, default=2, help="torch CPU threads")
     a("--device", default="cpu", help="cpu, cuda or cuda:N (a GPU trains the same recipe, much faster)")
     add_precision_argument(parser)
+    add_memory_format_argument(parser)
     a("--data-workers", type=int, default=1,
       help="threads corrupting upcoming batches while the network trains (raise it on a GPU)")
     a("--log-every", type=int, default=50, help="append a metrics.jsonl line every N steps")
@@ -249,7 +254,7 @@ class Trainer:
         self.cfg = build_config(args)
         self.batch_size, self.patch = hyper(args, "batch_size"), hyper(args, "patch_size")
         self.peak_lr = hyper(args, "lr")
-        self.sampler = PatchSampler(train_images, self.patch, args.min_scale, args.colour_aug)
+        self.sampler = PatchSampler(train_images, self.patch, args.min_scale, args.colour_aug, args.dead_leaves)
         self.num_train = len(train_images)
         torch.manual_seed(args.seed)
         self.net = build(self.cfg)
@@ -264,9 +269,9 @@ class Trainer:
                 self.net.load_state_dict(state)
             if args.reinit_output > 0:
                 self.reinit_output(args.reinit_output)
-        # channels-last convolutions train ~15% faster on this CPU (oneDNN); exports are made contiguous again
         self.device = torch.device(args.device)
-        self.net = self.net.to(self.device, memory_format=torch.channels_last)
+        self.net = self.net.to(self.device)
+        self.memory_format = self.choose_memory_format()  # exports are made contiguous again
         self.ema = copy.deepcopy(self.net).requires_grad_(False).eval()
         self.opt = torch.optim.AdamW(self.net.parameters(), lr=self.peak_lr, betas=(0.9, 0.99),
                                      weight_decay=args.weight_decay)
@@ -281,6 +286,22 @@ class Trainer:
         self.step = 0
         # corrupts upcoming batches while the network trains on this one
         self.pool = ThreadPoolExecutor(max(1, args.data_workers))
+
+    def choose_memory_format(self) -> torch.memory_format:
+        if self.args.memory_format != "auto":
+            fmt = MEMORY_FORMATS[self.args.memory_format]
+            self.net.to(memory_format=fmt)
+            return fmt
+        self.memory_format = torch.contiguous_format
+        batch = self.make_batch(0).to(self.device)  # a pure function of (seed, step): drawing it changes nothing
+
+        def forward(fmt: torch.memory_format) -> torch.Tensor:  # the network's part of train_step, nothing stepped
+            inp = batch.inp.contiguous(memory_format=fmt)
+            if self.task == "denoise":
+                return self.net(inp, batch.aux)
+            return self.net.predict(inp, batch.aux) if self.task == "inpaint" else self.net(inp)
+
+        return faster_memory_format(self.net, forward, self.args.precision)
 
     @torch.no_grad()
     def reinit_output(self, scale: float) -> None:
@@ -297,7 +318,7 @@ class Trainer:
     def make_batch(self, step: int) -> Batch:
         rng = np.random.default_rng([self.args.seed, step])
         b = corrupt(self.task, self.sampler.sample(rng, self.batch_size), rng, self.args)
-        b.inp = b.inp.contiguous(memory_format=torch.channels_last)
+        b.inp = b.inp.contiguous(memory_format=self.memory_format)
         return b
 
     # --- snapshots
@@ -311,7 +332,8 @@ class Trainer:
                                                                   "max_coverage", "hole_weight", "adv_weight",
                                                                   "pos_weight", "dice_weight", "precision",
                                                                   "min_scale", "hole_loss", "reinit_output",
-                                                                  "thin_share", "colour_aug", "clean_share")}}}
+                                                                  "thin_share", "colour_aug", "clean_share",
+                                                                  "dead_leaves")}}}
 
     def save(self) -> None:
         t = {f"net.{k}": v for k, v in self.net.state_dict().items()}
@@ -496,6 +518,7 @@ class Trainer:
                  **({"photo_set": a.photo_set} if a.photo_set != "all" and not a.train_folder else {}),
                  **({"min_scale": a.min_scale} if a.min_scale != 1 else {}),
                  **({"colour_aug": a.colour_aug} if a.colour_aug else {}),
+                 **({"dead_leaves": a.dead_leaves} if a.dead_leaves else {}),
                  **({"clean_share": a.clean_share} if a.task == "denoise" and a.clean_share else {}),
                  **({"hole_loss": a.hole_loss} if a.hole_loss != "l1" else {}),
                  **({"reinit_output": a.reinit_output} if a.reinit_output else {}),

@@ -17,6 +17,7 @@ import torch
 from PIL import Image
 
 from models import degrade
+from models.training.dead_leaves import dead_leaves
 
 
 class PatchSampler:
@@ -31,13 +32,21 @@ class PatchSampler:
 
     With colour_aug > 0 that share of the patches is recoloured (`recolour`): grey, sepia-toned, or with its
     saturation and white balance shifted. A few dozen photos have a few dozen palettes; old prints are mostly grey
-    or sepia. colour_aug = 0 draws nothing more, as above."""
+    or sepia. colour_aug = 0 draws nothing more, as above.
 
-    def __init__(self, images: list[np.ndarray], patch: int, min_scale: float = 1.0, colour_aug: float = 0.0) -> None:
+    With dead_leaves > 0 that share of the patches is replaced by a synthetic dead-leaves image drawn in the photo
+    patch's colours (models/training/dead_leaves.py): pixel-sized specks and sharp edges as clean content, which
+    the reduced photos lack. dead_leaves = 0 draws nothing more."""
+
+    def __init__(self, images: list[np.ndarray], patch: int, min_scale: float = 1.0, colour_aug: float = 0.0,
+                 dead_leaves: float = 0.0) -> None:
         if not 0 < min_scale <= 1:
             raise ValueError(f"min_scale must be in (0, 1], got {min_scale}")
         if not 0 <= colour_aug <= 1:
             raise ValueError(f"colour_aug must be in [0, 1], got {colour_aug}")
+        if not 0 <= dead_leaves <= 1:
+            raise ValueError(f"dead_leaves must be in [0, 1], got {dead_leaves}")
+        self.dead_leaves = dead_leaves
         self.patch = patch
         self.min_scale = min_scale
         self.colour_aug = colour_aug
@@ -67,6 +76,8 @@ class PatchSampler:
             out[k] = (crop[:, ::-1] if rng.random() < 0.5 else crop) / np.float32(255.0)
             if self.colour_aug and rng.random() < self.colour_aug:
                 out[k] = recolour(out[k], rng)
+            if self.dead_leaves and rng.random() < self.dead_leaves:
+                out[k] = dead_leaves(rng, out[k], self.patch)
         return out
 
 

@@ -37,7 +37,7 @@ def train(task: str, run_dir: Path, folders, *extra: str) -> int:
                               "--val-folder", str(folders[1]), "--batch-size", "2", "--patch-size", "32",
                               "--val-size", "32", "--val-images", "2", "--no-progress", "--threads", "1",
                               "--log-every", "1", "--sample-every", "2", "--val-every", "2",
-                              "--checkpoint-every", "2", *extra])
+                              "--checkpoint-every", "2", "--memory-format", "contiguous", *extra])
     return restore.run(args)
 
 
@@ -443,3 +443,69 @@ def test_clean_share_leaves_patches_untouched_and_old_recipes_unchanged(folders,
     stage = json.loads((tmp_path / "w" / "denoise-clean.json").read_text())["training"]["stages"][-1]
     assert stage["clean_share"] == 0.3
     assert any("val_psnr_clean_blind" in r for r in rows(tmp_path / "c"))  # the "leave it alone" check
+
+
+def test_dead_leaves_replace_the_given_share_of_patches_and_are_off_by_default():
+    from models.training.dead_leaves import dead_leaves, radii
+    from models.training.restore_data import PatchSampler
+
+    rng = np.random.default_rng(0)
+    photo = (rng.random((48, 48, 3)) * 255).astype(np.uint8)
+    plain = PatchSampler([photo], 32).sample(np.random.default_rng(1), 8)
+    # share 0 draws nothing more: the patches older recipes saw
+    assert np.array_equal(PatchSampler([photo], 32, dead_leaves=0.0).sample(np.random.default_rng(1), 8), plain)
+    every = PatchSampler([photo], 32, dead_leaves=1.0).sample(np.random.default_rng(1), 8)
+    assert every.shape == plain.shape and every.dtype == np.float32 and every.min() >= 0 and every.max() <= 1
+    assert not np.allclose(every, plain)
+    with pytest.raises(ValueError):
+        PatchSampler([photo], 32, dead_leaves=-0.1)
+
+    # same generator state, same picture; colours come from the palette (one colour -> that colour, jittered)
+    palette = np.array([[0.2, 0.5, 0.8]], np.float32)
+    a, b = (dead_leaves(np.random.default_rng(7), palette, 64) for _ in range(2))
+    assert np.array_equal(a, b) and a.shape == (64, 64, 3)
+    assert np.abs(a.reshape(-1, 3).mean(0) - palette[0]).max() < 0.03
+    # what it is for: pixel-scale detail. Two-colour leaves show sharp edges and specks everywhere
+    two = dead_leaves(np.random.default_rng(3), np.array([[0.0, 0.0, 0.0], [1.0, 1.0, 1.0]], np.float32), 128)
+    steps = np.abs(np.diff(two.mean(2), axis=1))
+    assert (steps > 0.3).mean() > 0.02
+    # sizes follow the power law: most leaves are small, a few large
+    r = radii(np.random.default_rng(0), 20_000, 1.0, 64.0)
+    assert r.min() >= 1.0 and r.max() <= 64.0 and np.median(r) < 1.5 and (r > 16).any()
+
+
+def test_dead_leaves_share_is_recorded_in_the_recipe(folders, tmp_path):
+    assert train("denoise", tmp_path / "d", folders, "--steps", "2", "--dead-leaves", "0.5",
+                 "--export", str(tmp_path / "w"), "--model-id", "denoise-dl") == 0
+    stage = json.loads((tmp_path / "w" / "denoise-dl.json").read_text())["training"]["stages"][-1]
+    assert stage["dead_leaves"] == 0.5
+
+
+def test_memory_format_auto_times_both_layouts_and_leaves_the_weights_alone(folders, tmp_path, caplog):
+    from models.training.common import faster_memory_format
+
+    net = torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3, padding=1), torch.nn.ReLU(), torch.nn.Conv2d(8, 3, 3))
+    before = {k: v.clone() for k, v in net.state_dict().items()}
+    x = torch.rand(2, 3, 24, 24)
+    seen = []
+
+    def forward(fmt):
+        seen.append(fmt)
+        return net(x.contiguous(memory_format=fmt))
+
+    with caplog.at_level("INFO", logger="models.training.common"):
+        fmt = faster_memory_format(net, forward, repeats=1)
+    assert set(seen) == {torch.channels_last, torch.contiguous_format} and len(seen) == 4  # warm-up + 1 each
+    assert fmt in (torch.channels_last, torch.contiguous_format)
+    assert net[0].weight.is_contiguous(memory_format=fmt)
+    assert all(torch.equal(before[k], v) for k, v in net.state_dict().items())  # nothing stepped
+    assert all(p.grad is None for p in net.parameters())
+    assert "memory format:" in caplog.text
+
+    # the trainer's default measures; an explicit layout is used as given, and either trains
+    for layout in ("auto", "channels-last"):
+        parser = argparse.ArgumentParser()
+        restore.add_arguments(parser)
+        assert parser.parse_args(["detect", "--memory-format", layout]).memory_format == layout
+        assert train("detect", tmp_path / layout, folders, "--steps", "2", "--memory-format", layout) == 0
+        assert all(np.isfinite(r["loss"]) for r in rows(tmp_path / layout) if "loss" in r)
