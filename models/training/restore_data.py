@@ -42,10 +42,9 @@ class PatchSampler:
                  dead_leaves: float = 0.0) -> None:
         if not 0 < min_scale <= 1:
             raise ValueError(f"min_scale must be in (0, 1], got {min_scale}")
-        if not 0 <= colour_aug <= 1:
-            raise ValueError(f"colour_aug must be in [0, 1], got {colour_aug}")
-        if not 0 <= dead_leaves <= 1:
-            raise ValueError(f"dead_leaves must be in [0, 1], got {dead_leaves}")
+        for name, share in (("colour_aug", colour_aug), ("dead_leaves", dead_leaves)):
+            if not 0 <= share <= 1:
+                raise ValueError(f"{name} must be in [0, 1], got {share}")
         self.dead_leaves = dead_leaves
         self.patch = patch
         self.min_scale = min_scale

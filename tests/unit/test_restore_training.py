@@ -363,16 +363,27 @@ def test_shares_are_fractions_and_recorded(folders, tmp_path):
     assert stage["thin_share"] == 0.5 and stage["colour_aug"] == 0.25
 
 
-def test_colour_augmentation_recolours_the_given_share_and_is_off_by_default():
-    from models.training.restore_data import LUMA, PatchSampler, recolour
+def sampled_with_share(option: str, n: int, bad: float) -> tuple[np.ndarray, np.ndarray]:
+    """8 patches of a random photo as sampled without `option`, and n with every patch given it (share 1), after
+    checking what every share option of PatchSampler promises: share 0 draws nothing more (the patches older recipes
+    saw), patches stay float32 in [0, 1], and a share outside [0, 1] is refused."""
+    from models.training.restore_data import PatchSampler
 
     rng = np.random.default_rng(0)
     photo = (rng.random((48, 48, 3)) * 255).astype(np.uint8)
     plain = PatchSampler([photo], 32).sample(np.random.default_rng(1), 8)
-    # share 0 draws nothing more: the patches older recipes saw
-    assert np.array_equal(PatchSampler([photo], 32, colour_aug=0.0).sample(np.random.default_rng(1), 8), plain)
-    every = PatchSampler([photo], 32, colour_aug=1.0).sample(np.random.default_rng(1), 64)
+    assert np.array_equal(PatchSampler([photo], 32, **{option: 0.0}).sample(np.random.default_rng(1), 8), plain)
+    every = PatchSampler([photo], 32, **{option: 1.0}).sample(np.random.default_rng(1), n)
     assert every.min() >= 0 and every.max() <= 1 and every.dtype == np.float32
+    with pytest.raises(ValueError):
+        PatchSampler([photo], 32, **{option: bad})
+    return plain, every
+
+
+def test_colour_augmentation_recolours_the_given_share_and_is_off_by_default():
+    from models.training.restore_data import LUMA, recolour
+
+    plain, every = sampled_with_share("colour_aug", 64, bad=1.5)
     grey = np.abs(every - every.mean(axis=3, keepdims=True)).max(axis=(1, 2, 3)) < 1e-6
     assert 0 < grey.sum() < 64  # some patches grey, the others toned or shifted
     patch = plain[0]
@@ -381,8 +392,6 @@ def test_colour_augmentation_recolours_the_given_share_and_is_off_by_default():
         assert out.shape == patch.shape
         # the scene stays: the recoloured patch's brightness follows the original's
         assert np.corrcoef((out @ LUMA).ravel(), (patch @ LUMA).ravel())[0, 1] > 0.9
-    with pytest.raises(ValueError):
-        PatchSampler([photo], 32, colour_aug=1.5)
 
 
 def test_init_from_with_wider_architecture_grows_the_exported_network(folders, tmp_path):
@@ -447,18 +456,10 @@ def test_clean_share_leaves_patches_untouched_and_old_recipes_unchanged(folders,
 
 def test_dead_leaves_replace_the_given_share_of_patches_and_are_off_by_default():
     from models.training.dead_leaves import dead_leaves, radii
-    from models.training.restore_data import PatchSampler
 
-    rng = np.random.default_rng(0)
-    photo = (rng.random((48, 48, 3)) * 255).astype(np.uint8)
-    plain = PatchSampler([photo], 32).sample(np.random.default_rng(1), 8)
-    # share 0 draws nothing more: the patches older recipes saw
-    assert np.array_equal(PatchSampler([photo], 32, dead_leaves=0.0).sample(np.random.default_rng(1), 8), plain)
-    every = PatchSampler([photo], 32, dead_leaves=1.0).sample(np.random.default_rng(1), 8)
-    assert every.shape == plain.shape and every.dtype == np.float32 and every.min() >= 0 and every.max() <= 1
+    plain, every = sampled_with_share("dead_leaves", 8, bad=-0.1)
+    assert every.shape == plain.shape
     assert not np.allclose(every, plain)
-    with pytest.raises(ValueError):
-        PatchSampler([photo], 32, dead_leaves=-0.1)
 
     # same generator state, same picture; colours come from the palette (one colour -> that colour, jittered)
     palette = np.array([[0.2, 0.5, 0.8]], np.float32)
