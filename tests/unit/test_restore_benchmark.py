@@ -69,6 +69,16 @@ def test_benchmark_writes_every_table(tmp_path):
     ours_row = next(cells(line) for line in text.splitlines() if line.startswith("| ours | ") and line.count("|") == 7)
     assert float(ours_row[3]) == pytest.approx(np.mean([float(r[5]) for r in per_photo]), abs=1e-3)
 
+    # the per-photo denoising gaps average to the gap between the sigma-15 table's blind and CBM3D rows
+    lines = text.splitlines()
+    gaps = [cells(line) for line in lines
+            if line.startswith(("| val0 |", "| val1 |")) and cells(line)[1][0] in "+-"]
+    assert len(gaps) == 2 and all(len(g) == 5 for g in gaps)
+    sigma15 = lines[lines.index("**Gaussian sigma 15**"):lines.index("**Gaussian sigma 25**")]
+    psnr = {cells(line)[0]: float(cells(line)[1])
+            for line in sigma15 if line.startswith("| ") and cells(line)[1][:1].isdigit()}  # not the header
+    assert np.mean([float(g[1]) for g in gaps]) == pytest.approx(psnr["ours (blind)"] - psnr["CBM3D"], abs=0.011)
+
 
 def test_no_write_measures_a_candidate_inpainter_alone_and_touches_nothing(tmp_path, capsys):
     """A candidate from a run (here an untrained prefill network, which returns its prefill exactly) measured on
