@@ -10,6 +10,8 @@ corrupted with fixed seeds. Rows, side by side:
               biharmonic on thin strokes, thick strokes and boxes: PSNR over the image and over the hole, SSIM
     auto      synthetic scratches, specks, blotches, tears, grain and JPEG: ours (detect -> inpaint -> blind
               denoise) vs top-hat detection -> TELEA -> NLM; detection precision / recall / F1, PSNR / SSIM
+    scale     damage detection on crops of 192, 384 and 768 px, with and without the service's reduced pass for
+              large damage (models/evaluation/detect_scale.py)
     speed     seconds per megapixel of every method on one 512x512 crop, and each as a multiple of ours
     tiling    whole photos tiled as the service runs them against one tile covering the photo, and the memory and
               time of a 24-megapixel photo (models/evaluation/restore_tiling.py)
@@ -40,6 +42,7 @@ from PIL import Image
 from models import degrade, restore
 from models.entrypoint import module_main
 from models.checkpoint import load_network, update_metrics
+from models.evaluation import detect_scale
 from models.evaluation import restore_baselines as classical
 from models.evaluation import restore_tiling as tiling
 from models.evaluation.report import machine, markdown_table, write_section
@@ -52,9 +55,10 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 SECTION = "## Photo repair"
 SIGMAS = (15, 25, 50)
 MASK_KINDS = ("thin", "thick", "box")
-SECTIONS = ("denoise", "inpaint", "auto", "speed", "tiling")
+SECTIONS = ("denoise", "inpaint", "auto", "scale", "speed", "tiling")
 NEEDS = {"denoise": ("denoise",), "inpaint": ("inpaint",), "auto": ("detect", "inpaint", "denoise"),
-         "speed": ("denoise", "inpaint", "detect"), "tiling": ("denoise", "inpaint", "detect")}  # section -> networks
+         "scale": ("detect",), "speed": ("denoise", "inpaint", "detect"),
+         "tiling": ("denoise", "inpaint", "detect")}  # section -> networks
 PREFILL_ROW = "ours: smooth prefill only"  # the inpainter's prefill alone, without the network
 HIGH = "ours (high quality)"  # quality=high: the 8-orientation self-ensemble
 BLIND_HIGH = "ours (blind, high quality)"
@@ -84,7 +88,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     a("--benchmarks-md", type=Path, default=REPO_ROOT / "docs" / "BENCHMARKS.md", help="file whose section is updated")
     a("--examples-dir", type=Path, default=REPO_ROOT / "docs" / "images", help="where before/after images go")
     a("--sections", type=_sections, default=SECTIONS,
-      help="tables to measure, comma-separated subset of denoise,inpaint,auto,speed (a subset needs --no-write)")
+      help=f"tables to measure, comma-separated subset of {','.join(SECTIONS)} (a subset needs --no-write)")
     a("--inpaint-model", type=Path, default=None,
       help="measure this inpainter (an exported .json or .safetensors, e.g. from a run) instead of the one in "
            "--weights (needs --no-write)")
@@ -308,6 +312,8 @@ def render(results: dict[str, Any], args: argparse.Namespace, ours: Ours, names:
                 [[name, f"{d['damaged']:.1%}", f"{d['found']:.1%}",
                   *(f"{d[m]:.3f}" for m in ("precision", "recall", "f1"))]
                  for name, d in zip(names, auto["per_photo"])]), ""]
+    if "scale" in results:
+        parts += detect_scale.render(results["scale"])
     parts += ["### Against the bars of the repair issue", "",
               markdown_table(["bar", "measured", "met"], bars(results)), ""]
     if "speed" in results:
@@ -425,6 +431,9 @@ def _measure_and_write(args: argparse.Namespace) -> int:
                                                        load_split("train", args.data_dir)[:3]], args.seed),
         "inpaint": lambda: bench_inpaint(ours, crops, args.seed),
         "auto": lambda: bench_auto(ours, crops, args.seed),
+        "scale": lambda: detect_scale.measure(ours.nets["detect"], {
+            side: [degrade.old_photo_damage(centre_crop(p, side), rng_for(args.seed, 5, i))  # the auto seeds
+                   for i, p in enumerate(photos)] for side in detect_scale.SIDES}),
         "speed": lambda: bench_speed(ours, centre_crop(photos[0], args.speed_side)),
         "tiling": lambda: {"compare": tiling.compare(ours.nets, [photos[i] for i in largest],
                                                      [names[i] for i in largest], args.seed),
