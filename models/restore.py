@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from typing import Callable
 
-import cv2
 import numpy as np
 import torch
-from PIL import Image
 
 from models.tiling import run_tiled
 
@@ -17,14 +15,6 @@ TileFn = Callable[[torch.Tensor], torch.Tensor]
 DENOISE_TILE, DENOISE_OVERLAP = 512, 48
 INPAINT_TILE, INPAINT_OVERLAP = 768, 128  # holes need surrounding context
 DETECT_TILE, DETECT_OVERLAP = 512, 48
-# Damage comes at the scale of the picture: a stain covers a share of it, dust grows with the scan resolution. The
-# detector learnt damage on 256-pixel patches, so on a larger photo a stain is more pixels across than anything it
-# saw and goes unmarked (detect 0.5.0 on 768-pixel crops: 9% of the large stains found). A second pass on the photo
-# reduced to DETECT_COARSE_SIDE sees them at the scale it knows. Its mask, brought back to full size, joins the
-# full-resolution one only in regions of at least DETECT_COARSE_MIN_AREA pixels (counted at the reduced scale):
-# its small finds are mostly texture taken for specks, and real specks are marked more sharply at full resolution.
-# Only for photos at least DETECT_COARSE_FROM times that side: closer to it both passes see nearly the same picture.
-DETECT_COARSE_SIDE, DETECT_COARSE_MIN_AREA, DETECT_COARSE_FROM = 256, 100, 1.5
 
 
 def _quiet(_: float) -> None:
@@ -68,44 +58,13 @@ def denoise(net: torch.nn.Module, rgb: np.ndarray, *, sigma: float | None, devic
 
 def detect(net: torch.nn.Module, rgb: np.ndarray, *, threshold: float = 0.5, device: torch.device | str = "cpu",
            ensemble: bool = False, tiles: tuple[int, int] = (DETECT_TILE, DETECT_OVERLAP),
-           coarse_side: int | None = DETECT_COARSE_SIDE, on_progress: Progress = _quiet) -> np.ndarray:
+           on_progress: Progress = _quiet) -> np.ndarray:
     """(H, W) bool damage mask (scratches, dust, specks, blotches, tears); ensemble averages the probabilities of
-    the 8 orientations (`self_ensemble`); tiles: (tile side, overlap). A photo whose shorter side is at least
-    DETECT_COARSE_FROM x `coarse_side` is also searched reduced to that side, for large damage (`coarse_damage`);
-    None = full size only."""
+    the 8 orientations (`self_ensemble`); tiles: (tile side, overlap)."""
     fn = _maybe_ensemble(lambda t: torch.sigmoid(net(t)), ensemble)
-    h, w = rgb.shape[:2]
-    coarse = coarse_side is not None and min(h, w) >= DETECT_COARSE_FROM * coarse_side
-    full_share = 0.9 if coarse else 1.0  # the reduced pass costs a few percent of the full one
     prob = run_tiled(fn, rgb, tile=tiles[0], overlap=tiles[1], multiple=net.cfg.multiple, device=device,
-                     on_progress=lambda f: on_progress(f * full_share))
-    mask = prob[..., 0] > threshold
-    if coarse:
-        mask |= coarse_damage(fn, rgb, side=coarse_side, threshold=threshold, multiple=net.cfg.multiple,
-                              tiles=tiles, device=device)
-        on_progress(1.0)
-    return mask
-
-
-def coarse_damage(fn: TileFn, rgb: np.ndarray, *, side: int, threshold: float, multiple: int,
-                  tiles: tuple[int, int] = (DETECT_TILE, DETECT_OVERLAP), min_area: int = DETECT_COARSE_MIN_AREA,
-                  device: torch.device | str = "cpu") -> np.ndarray:
-    """(H, W) bool: the damage `fn` (tile -> probability) finds on the photo reduced to `side` pixels on its
-    shorter side, brought back to full size, keeping only regions of at least `min_area` reduced pixels."""
-    h, w = rgb.shape[:2]
-    scale = side / min(h, w)
-    small_size = (max(1, round(w * scale)), max(1, round(h * scale)))
-    # Lanczos with antialiasing: how the trainer reduces its patches (--min-scale)
-    as8 = Image.fromarray((rgb.clip(0, 1) * 255).round().astype(np.uint8))
-    small = np.asarray(as8.resize(small_size, Image.Resampling.LANCZOS), np.float32) / 255.0
-    prob = run_tiled(fn, small, tile=tiles[0], overlap=tiles[1], multiple=multiple, device=device)[..., 0]
-    found = (prob > threshold).astype(np.uint8)
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(found, connectivity=8)
-    large = stats[:, cv2.CC_STAT_AREA] >= min_area
-    large[0] = False  # label 0 is the background
-    # the probability, not the mask, is enlarged: a smooth edge thresholded at full size, not blocky pixels
-    keep = np.where(large[labels], prob, 0.0).astype(np.float32)
-    return cv2.resize(keep, (w, h), interpolation=cv2.INTER_LINEAR) > threshold
+                     on_progress=on_progress)
+    return prob[..., 0] > threshold
 
 
 def inpaint(net: torch.nn.Module, rgb: np.ndarray, mask: np.ndarray, *, device: torch.device | str = "cpu",

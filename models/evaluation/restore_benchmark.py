@@ -10,8 +10,8 @@ corrupted with fixed seeds. Rows, side by side:
               biharmonic on thin strokes, thick strokes and boxes: PSNR over the image and over the hole, SSIM
     auto      synthetic scratches, specks, blotches, tears, grain and JPEG: ours (detect -> inpaint -> blind
               denoise) vs top-hat detection -> TELEA -> NLM; detection precision / recall / F1, PSNR / SSIM
-    scale     damage detection on crops of 192, 384 and 768 px, with and without the service's reduced pass for
-              large damage (models/evaluation/detect_scale.py)
+    scale     damage detection on crops of 192, 384 and 768 px, recall split by the size of the damaged regions
+              (models/evaluation/detect_scale.py)
     speed     seconds per megapixel of every method on one 512x512 crop, and each as a multiple of ours
     tiling    whole photos tiled as the service runs them against one tile covering the photo, and the memory and
               time of a 24-megapixel photo (models/evaluation/restore_tiling.py)
