@@ -16,7 +16,6 @@ import io
 import math
 from dataclasses import dataclass
 
-import cv2
 import numpy as np
 from PIL import Image, ImageDraw
 
@@ -285,19 +284,12 @@ def _tears(h: int, w: int, rng: Rng, n: int) -> np.ndarray:
 
 
 def old_photo_damage(img: np.ndarray, rng: Rng, *, grain: bool = True, compress: bool = True,
-                     visible: float = 0.06, scale: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+                     visible: float = 0.06) -> tuple[np.ndarray, np.ndarray]:
     """Damage a clean photo like an old print: scratches, dust and specks, blotches, tears, then (optionally)
     film grain and JPEG. Returns (damaged, mask): mask = 1 wherever a scratch, speck, blotch or tear changed a
     channel by more than `visible` (0-1 scale; damage drawn over a same-coloured area is invisible and is not
     marked). Each damage layer changes an unmarked pixel by at most `visible`; grain and JPEG are everywhere
-    and not in the mask.
-
-    scale > 1 draws the damage `scale` times larger than at this size, as a print scanned `scale` times finer shows
-    it: the damage is drawn on the photo reduced by `scale`, and its change to that photo enlarged (bicubic) and
-    added to the full-size one, so scratches come out wider and softer and specks and stains larger, over the
-    photo's own full detail. Grain and JPEG are then applied at full size."""
-    if scale > 1:
-        return _scaled_damage(img, rng, scale, grain=grain, compress=compress, visible=visible)
+    and not in the mask."""
     h, w = img.shape[:2]
     out = img.astype(np.float32).copy()
     mask = np.zeros((h, w), np.float32)
@@ -326,25 +318,8 @@ def old_photo_damage(img: np.ndarray, rng: Rng, *, grain: bool = True, compress:
         paint(_tears(h, w, rng, int(rng.integers(1, 3))), tone(True))
     if mask.sum() == 0:  # some damage to find: dark specks on light areas, light ones on dark areas
         paint(_specks(h, w, rng, 3), tone(bool(luminance(img).mean() < 0.5)))
-    return _grain_and_jpeg(out, rng, grain, compress), mask
-
-
-def _grain_and_jpeg(out: np.ndarray, rng: Rng, grain: bool, compress: bool) -> np.ndarray:
     if grain and rng.random() < 0.7:
         out = film_grain(out, float(rng.uniform(2, 15)), rng, float(rng.uniform(0.5, 1.2)), 0.1)
     if compress and rng.random() < 0.5:
         out = jpeg(out, int(rng.integers(40, 91)))
-    return quantize(out)
-
-
-def _scaled_damage(img: np.ndarray, rng: Rng, scale: float, *, grain: bool, compress: bool,
-                   visible: float) -> tuple[np.ndarray, np.ndarray]:
-    """old_photo_damage with scale > 1 (see there)."""
-    h, w = img.shape[:2]
-    small_size = (max(8, round(w / scale)), max(8, round(h / scale)))
-    small = cv2.resize(img.astype(np.float32), small_size, interpolation=cv2.INTER_AREA)
-    damaged_small, _ = old_photo_damage(small, rng, grain=False, compress=False, visible=visible)
-    change = cv2.resize(damaged_small - small, (w, h), interpolation=cv2.INTER_CUBIC)
-    out = np.clip(img + change, 0.0, 1.0).astype(np.float32)
-    mask = (np.abs(out - img).max(axis=2) > visible).astype(np.float32)  # the same rule as at scale 1
-    return _grain_and_jpeg(out, rng, grain, compress), mask
+    return quantize(out), mask

@@ -182,10 +182,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     t.add_argument("--adv-weight", type=float, default=0.0, help="inpaint: hinge-GAN weight (0 = no discriminator)")
     t.add_argument("--pos-weight", type=float, default=3.0, help="detect: BCE weight of damaged pixels")
     t.add_argument("--dice-weight", type=float, default=1.0, help="detect: weight of the Dice loss")
-    t.add_argument("--damage-scale", type=float, default=1.0,
-                   help="detect: draw each patch's damage up to this many times larger (log-uniform from 1), as a "
-                        "finer scan shows it: wider, softer scratches, larger specks and stains "
-                        "(models/degrade.py: old_photo_damage scale; 1 = off)")
     add_export_arguments(parser, network="network", version="0.1.0", default_id="the task",
                          default_card="docs/models/<id>.md")
     parser.add_argument("--export-dtype", choices=tuple(WEIGHT_DTYPES), default="float32",
@@ -337,7 +333,7 @@ class Trainer:
                                                                   "pos_weight", "dice_weight", "precision",
                                                                   "min_scale", "hole_loss", "reinit_output",
                                                                   "thin_share", "colour_aug", "clean_share",
-                                                                  "dead_leaves", "damage_scale")}}}
+                                                                  "dead_leaves")}}}
 
     def save(self) -> None:
         t = {f"net.{k}": v for k, v in self.net.state_dict().items()}
@@ -523,7 +519,6 @@ class Trainer:
                  **({"min_scale": a.min_scale} if a.min_scale != 1 else {}),
                  **({"colour_aug": a.colour_aug} if a.colour_aug else {}),
                  **({"dead_leaves": a.dead_leaves} if a.dead_leaves else {}),
-                 **({"damage_scale": a.damage_scale} if a.task == "detect" and a.damage_scale > 1 else {}),
                  **({"clean_share": a.clean_share} if a.task == "denoise" and a.clean_share else {}),
                  **({"hole_loss": a.hole_loss} if a.hole_loss != "l1" else {}),
                  **({"reinit_output": a.reinit_output} if a.reinit_output else {}),

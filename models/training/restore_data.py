@@ -10,7 +10,6 @@ arguments and a seeded generator, which is what keeps a resumed run's batches id
 from __future__ import annotations
 
 import argparse
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -149,9 +148,7 @@ def corrupt(task: str, clean: np.ndarray, rng: np.random.Generator, args: argpar
             if rng.random() < 0.5:
                 damaged[k] = degrade.jpeg(damaged[k], int(rng.integers(40, 91)))
         else:
-            # no extra random draw without --damage-scale, so recipes from before it replay unchanged
-            scale = math.exp(rng.uniform(0, math.log(args.damage_scale))) if args.damage_scale > 1 else 1.0
-            damaged[k], masks[k] = degrade.old_photo_damage(clean[k], rng, scale=scale)
+            damaged[k], masks[k] = degrade.old_photo_damage(clean[k], rng)
     return Batch(to_tensor(damaged), to_tensor(masks), clean=to_tensor(clean))
 
 

@@ -114,32 +114,3 @@ def test_old_photo_grain_and_jpeg_touch_the_whole_image_but_not_the_mask():
     clean_damaged, clean_mask = degrade.old_photo_damage(img, rng(2), grain=False, compress=False)
     assert np.array_equal(mask, clean_mask)  # grain and JPEG come after the mask is drawn
     assert np.abs(damaged - img)[mask == 0].mean() > 0  # yet the intact area is not pristine
-
-
-def test_scaled_damage_is_larger_and_marked_by_the_same_rule():
-    """scale > 1: damage drawn on the reduced photo and its change enlarged; the mask is still every pixel changed
-    by more than `visible`, and the damaged regions come out larger than at scale 1: the region a damaged pixel
-    belongs to is several times as large (pixel-weighted mean over six seeds)."""
-    from scipy import ndimage
-
-    img = photo(192, 192)
-
-    def region_size(scale: float) -> float:
-        areas = []
-        for seed in range(6):
-            damaged, mask = degrade.old_photo_damage(img, rng(seed), grain=False, compress=False, scale=scale)
-            assert mask.shape == (192, 192) and set(np.unique(mask)) <= {0.0, 1.0}
-            diff = np.abs(damaged - img).max(axis=2)
-            assert diff[mask == 0].max() <= 0.06 + 1 / 255 and diff[mask == 1].min() > 0.06 - 1 / 255
-            labels, n = ndimage.label(mask)
-            areas += list(ndimage.sum(mask, labels, np.arange(1, n + 1)))
-        areas = np.array(areas)
-        return float((areas ** 2).sum() / areas.sum())
-
-    assert region_size(3.0) > 3 * region_size(1.0)
-
-
-def test_scale_one_draws_exactly_what_the_default_does():
-    a, ma = degrade.old_photo_damage(photo(), rng(4))
-    b, mb = degrade.old_photo_damage(photo(), rng(4), scale=1.0)
-    assert np.array_equal(a, b) and np.array_equal(ma, mb)

@@ -510,27 +510,3 @@ def test_memory_format_auto_times_both_layouts_and_leaves_the_weights_alone(fold
         assert parser.parse_args(["detect", "--memory-format", layout]).memory_format == layout
         assert train("detect", tmp_path / layout, folders, "--steps", "2", "--memory-format", layout) == 0
         assert all(np.isfinite(r["loss"]) for r in rows(tmp_path / layout) if "loss" in r)
-
-
-def test_damage_scale_draws_larger_damage_is_recorded_and_leaves_old_recipes_unchanged(folders, tmp_path):
-    from argparse import Namespace
-
-    from models import degrade
-    from models.training.restore_data import corrupt
-
-    clean = np.stack([np.full((64, 64, 3), v, np.float32) for v in (0.3, 0.5, 0.7, 0.4)])
-    off = corrupt("detect", clean, np.random.default_rng(5), Namespace(damage_scale=1.0))
-    r = np.random.default_rng(5)  # the draws of detect's corruption before --damage-scale existed
-    for k in range(4):
-        if r.random() < 0.1:
-            assert off.target[k].sum() == 0  # an intact patch
-            break
-        damaged, mask = degrade.old_photo_damage(clean[k], r)
-        assert np.array_equal(off.target[k, 0].numpy(), mask) and np.allclose(off.inp[k].numpy(),
-                                                                                damaged.transpose(2, 0, 1))
-    scaled = corrupt("detect", clean, np.random.default_rng(5), Namespace(damage_scale=4.0))
-    assert scaled.target.shape == off.target.shape and not torch.equal(scaled.target, off.target)
-    assert train("detect", tmp_path / "d", folders, "--steps", "2", "--damage-scale", "3",
-                 "--export", str(tmp_path / "w"), "--model-id", "detect-ds") == 0
-    stage = json.loads((tmp_path / "w" / "detect-ds.json").read_text())["training"]["stages"][-1]
-    assert stage["damage_scale"] == 3.0
