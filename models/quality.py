@@ -5,6 +5,7 @@ Shapes are (B, C, H, W); every function returns one number per image, shape (B,)
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -49,3 +50,9 @@ def mask_scores(pred: torch.Tensor, target: torch.Tensor) -> dict[str, torch.Ten
     recall = tp / target.flatten(1).sum(1).clamp_min(1)
     f1 = 2 * precision * recall / (precision + recall).clamp_min(1e-8)
     return {"precision": precision, "recall": recall, "f1": f1}
+
+
+def mask_scores_of(found: np.ndarray, truth: np.ndarray) -> dict[str, float]:
+    """`mask_scores` of one pair of (H, W) numpy masks (bool or 0/1), as plain numbers."""
+    as_batch = lambda m: torch.from_numpy(m.astype(np.float32))[None, None]  # noqa: E731
+    return {k: float(v[0]) for k, v in mask_scores(as_batch(found), as_batch(truth)).items()}

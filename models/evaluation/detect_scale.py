@@ -18,7 +18,7 @@ import torch
 
 from models import restore
 from models.evaluation.report import markdown_table
-from models.quality import mask_scores
+from models.quality import mask_scores_of
 
 SIDES = (192, 384, 768)
 LARGE_SHARE = 0.005  # a damaged region (8-connected) covering at least this share of the crop counts as large
@@ -42,9 +42,7 @@ def measure(net: torch.nn.Module, damaged_by_side: dict[int, list[tuple[np.ndarr
         scores, hit = [], {"large": [0, 0], "small": [0, 0]}
         for damaged, truth in damage:
             found = restore.detect(net, damaged)
-            s = mask_scores(torch.from_numpy(found.astype(np.float32))[None, None],
-                            torch.from_numpy(truth.astype(np.float32))[None, None])
-            scores.append({k: float(v[0]) for k, v in s.items()})
+            scores.append(mask_scores_of(found, truth))
             large = large_regions(truth)
             for name, where in (("large", large), ("small", (truth > 0.5) & ~large)):
                 hit[name][0] += int((found & where).sum())

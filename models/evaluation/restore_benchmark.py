@@ -47,7 +47,7 @@ from models.evaluation import restore_baselines as classical
 from models.evaluation import restore_tiling as tiling
 from models.evaluation.report import machine, markdown_table, write_section
 from models.photos import DEFAULT_PHOTO_DIR, load_split
-from models.quality import mask_scores, ssim
+from models.quality import mask_scores_of, ssim
 from models.registry import ModelInfo, Registry, read_manifest
 
 log = logging.getLogger(__name__)
@@ -226,13 +226,11 @@ def bench_auto(ours: Ours, crops: list[np.ndarray], seed: int) -> dict[str, Any]
     per_photo: list[dict[str, float]] = []  # the mean F1 hides whether a few hard scenes or every scene fall short
     for i, clean in enumerate(crops):
         damaged, truth = degrade.old_photo_damage(clean, rng_for(seed, 5, i))
-        truth_t = torch.from_numpy(truth)[None, None]
         rows["damaged input"].append(score(clean, damaged))
         for name, (out, found) in (("ours", ours.auto(damaged)), (HIGH, ours.auto(damaged, ensemble=True)),
                                    ("top-hat + TELEA + NLM", classical.classical_auto_repair(damaged))):
             rows[name].append(score(clean, out))
-            s = mask_scores(torch.from_numpy(found.astype(np.float32))[None, None], truth_t)
-            detection[name].append({k: float(v[0]) for k, v in s.items()})
+            detection[name].append(mask_scores_of(found, truth))
             if name == "ours":
                 per_photo.append(detection[name][-1] | {"damaged": float(truth.mean()), "found": float(found.mean())})
     return {"repair": {k: mean_scores(v) for k, v in rows.items()},
