@@ -294,9 +294,12 @@ def builder(task: str):
 
 def can_widen(old: RestoreUNetConfig, new: RestoreUNetConfig) -> str | None:
     """Why `old` weights cannot seed a `new` network function-preservingly, or None when they can: same task,
-    levels, dilations, gating and prefill; widths, block counts and head channels may only grow."""
-    if (old.task, old.prefill, old.gated, old.dilations) != (new.task, new.prefill, new.gated, new.dilations):
-        return "task, prefill, gating and dilations must stay the same"
+    levels, gating and prefill; widths, block counts and head channels may only grow, and dilated context blocks may
+    be appended (a new one starts as the identity, like any new residual block)."""
+    if (old.task, old.prefill, old.gated) != (new.task, new.prefill, new.gated):
+        return "task, prefill and gating must stay the same"
+    if new.dilations[: len(old.dilations)] != old.dilations:
+        return "dilated context blocks may only be appended after the existing ones"
     if old.gated:
         return "gated networks split conv1's output in two halves, which widening would mix"
     if len(old.widths) != len(new.widths):

@@ -71,7 +71,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
                    gated=False, head_channels=8, patch_size=128, batch_size=16, lr=1e-3),
 }
 ARCHITECTURE = {t: f"{t}-unet" for t in TASKS}  # manifest architecture names (models/networks/__init__.py)
-WIDENABLE = ("widths", "enc_blocks", "dec_blocks", "head_channels")  # --init-from may grow these
+WIDENABLE = ("widths", "enc_blocks", "dec_blocks", "head_channels", "dilations")  # --init-from may grow these
 VAL_SIGMAS = (15, 25, 50)
 
 

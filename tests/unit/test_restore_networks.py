@@ -162,7 +162,8 @@ def _trained_looking(cfg: RestoreUNetConfig, seed: int) -> torch.nn.Module:
 def test_widened_network_computes_exactly_what_the_smaller_one_did(task):
     small = RestoreUNetConfig(task=task, widths=(8, 12), enc_blocks=(1, 1), dec_blocks=(1,), head_channels=4)
     old = _trained_looking(small, 0)
-    wide = RestoreUNetConfig(task=task, widths=(16, 20), enc_blocks=(3, 2), dec_blocks=(2,), head_channels=8)
+    wide = RestoreUNetConfig(task=task, widths=(16, 20), enc_blocks=(3, 2), dec_blocks=(2,), head_channels=8,
+                             dilations=(2, 4))
     assert can_widen(small, wide) is None
     torch.manual_seed(1)
     net = build(wide).eval()
@@ -192,6 +193,10 @@ def test_widening_refuses_what_would_not_preserve_the_function():
                                                           dec_blocks=(1, 1), head_channels=4))
     assert "head" in can_widen(RestoreUNetConfig(task="denoise", widths=(8, 12), enc_blocks=(1, 1), dec_blocks=(1,),
                                                  head_channels=0), base)
+    assert "appended" in can_widen(RestoreUNetConfig(task="detect", widths=(8, 12), enc_blocks=(1, 1), dec_blocks=(1,),
+                                                     dilations=(2,)),
+                                   RestoreUNetConfig(task="detect", widths=(8, 12), enc_blocks=(1, 1), dec_blocks=(1,),
+                                                     dilations=(4, 2)))
     gated = RestoreUNetConfig(task="inpaint", widths=(8, 12), enc_blocks=(1, 1), dec_blocks=(1,), gated=True)
     assert "gated" in can_widen(gated, RestoreUNetConfig(task="inpaint", widths=(16, 12), enc_blocks=(1, 1),
                                                          dec_blocks=(1,), gated=True))
