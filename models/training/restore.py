@@ -146,16 +146,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     a("--init-from", type=Path, default=None,
       help="start a new run from an exported model (its .json or .safetensors): same architecture, fresh "
            "optimiser and schedule; how the shipped weights keep improving across machines (runs/ is scratch). "
-           "With --widths / --enc-blocks / --dec-blocks / --head-channels / --dilations the network grows: it starts out "
-           "computing exactly what the exported one did, its new channels and blocks free to learn")
+           "With --widths / --enc-blocks / --dec-blocks / --head-channels / --dilations the network grows: it "
+           "starts out computing exactly what the exported one did, its new channels and blocks free to learn")
     a("--no-progress", action="store_true", help="no tqdm bar (logs only)")
     g = parser.add_argument_group("architecture (models/networks/restore_unet.py; defaults per task)")
     g.add_argument("--tiny", action="store_true", help="a tiny network (tests)")
     g.add_argument("--widths", type=_ints, default=None, help="channels per level, e.g. 32,64,96,128")
     g.add_argument("--enc-blocks", type=_ints, default=None, help="residual blocks per encoder level, e.g. 1,2,2,2")
     g.add_argument("--dec-blocks", type=_ints, default=None, help="residual blocks per decoder level, e.g. 1,1,1")
-    g.add_argument("--dilations", type=_ints, default=None, help="dilated context blocks at the deepest level, e.g. 2,4 (growing a model "
-                        "with --init-from: its own, then the new ones)")
+    g.add_argument("--dilations", type=_ints, default=None,
+                   help="dilated context blocks at the deepest level, e.g. 2,4 (growing a model with --init-from: "
+                        "its own, then the new ones)")
     g.add_argument("--gated", action=argparse.BooleanOptionalAction, default=None, help="gated convolutions")
     g.add_argument("--head-channels", type=int, default=None, help="full-resolution head channels (0 = none)")
     g.add_argument("--prefill", choices=tuple(PREFILLS), default=None,
