@@ -9,6 +9,9 @@ Sources (licences per file in the manifest):
                 Debian plasma-workspace-wallpapers 11 photos (the rest of that package is abstract art)
                 Debian palapeli-data              5 photos of its jigsaw collection (a castle, a bridge by night, ...)
                 Debian lomiri-wallpapers-20.04    1 photo (the other 3 wallpapers are drawings or renders)
+                Debian kphotoalbum               23 snapshots of its demo album (people, a pub, a pool hall, dogs)
+                Debian tuxpaint-data             19 photo templates (bark, rock, waves, a lighthouse, mill gears)
+                Debian lxqt-themes               11 photo wallpapers (the rest are logos and origami renders)
                 scikit-image (if installed)       astronaut, chelsea, coffee, rocket; grey camera, coins, textures
     validation  Debian opencv-doc                 16 colour photos from examples/data (VALIDATION_OPENCV below)
                 scikit-learn (if installed)       china.jpg, flower.jpg
@@ -57,6 +60,7 @@ class Photo:
     member: str  # path inside the package
     licence: str
     author: str = ""
+    max_side: int | None = None  # a smaller longest side than MAX_SIDE: washes out a small source's own JPEG noise
 
 
 def _lomiri(stem: str, licence: str, author: str) -> Photo:
@@ -100,6 +104,27 @@ PALAPELI = [Photo(f"palapeli-{n}", "train", "debian:palapeli-data", f"./usr/shar
                          ("panther-chameleon-female", "B. Navez"))]
 LOMIRI_2004 = [Photo("lomiri-Kleiber_by_Lukas_Baubkus", "train", "debian:lomiri-wallpapers-20.04",
                      "./usr/share/backgrounds/Kleiber_by_Lukas_Baubkus.jpg", "CC-BY-SA-3.0", "Lukas Baubkus")]
+# Photos added on 2026-12-06 (docs/models/repair-data.md has the survey they came from): people indoors and out, rock,
+# bark, water and machinery, which the wallpapers above lack. The album's and the templates' files are small JPEGs
+# whose own compression shows at full size, so they are reduced further (to 512 / 640 pixels) to be clean targets.
+KPHOTOALBUM = [Photo(f"kphotoalbum-{n}", "train", "debian:kphotoalbum", f"./usr/share/kphotoalbum/demo/{n}.jpg",
+                     "GPL-2+ (Debian kphotoalbum)", max_side=512)
+               for n in ("anne_helene", "bar55", "bar55_2", "blackie", "cold_water", "donna", "donna_2",
+                         "grand_canyon_1", "grand_canyon_2", "grand_canyon_3", "jesper", "jesper_2", "new_wave_1",
+                         "new_wave_2", "pool", "pool_2", "skagen", "skagen_2", "snow", "spiff", "spiff_2", "sunset",
+                         "wayne")]  # qt-logo.jpg is left out
+TUXPAINT = [Photo(f"tuxpaint-{n}", "train", "debian:tuxpaint-data", f"./usr/share/tuxpaint/templates/{n}.jpg",
+                  "GPL-2+", "Bill Kendrick", max_side=640)
+            for n in ("burnt_bark", "cliff", "corn_maze", "jellyfish", "lighthouse", "mossy_bark", "mossy_log",
+                      "mudstone", "ocean_splash", "ocean_waves", "redwoods_above", "rocks", "sheep", "spiders_web",
+                      "sun_behind_clouds", "sun_behind_leaves", "trees_above", "trees_at_dusk", "wool_mill_machine")]
+LXQT = [Photo(f"lxqt-{Path(f).stem}", "train", "debian:lxqt-themes", f"./usr/share/lxqt/wallpapers/{f}",
+              "CC-BY-SA-3.0 (the wallpapers' License file)", a)
+        for f, a in (("Butterfly-Kenneth-Wimer.jpg", "Kenneth Wimer"), ("Valendas.png", ""),
+                     ("after-the-rain.jpg", "stefonarch"), ("appleflower.png", "stefonarch"),
+                     ("beam.png", "stefonarch"), ("butterfly.png", "stefonarch"), ("cloud.png", ""),
+                     ("drop.png", "stefonarch"), ("flowers.png", "stefonarch"), ("fog.jpg", "stefonarch"),
+                     ("this-is-not-windows.jpg", "stefonarch"))]
 # Natural colour photos only: no logos, drawings, renders, charts, calibration boards or text; of the stereo /
 # before-after pairs (aloeL/R, graf1/3, leuvenA/B, rubberwhale1/2, ela_original/modified, aero1/3) one image;
 # apple.jpg and orange.jpg are left out (old scans full of their own grain), as are the webcam shots (left*, right*,
@@ -118,11 +143,15 @@ SKIMAGE = [Photo(f"skimage-{n}", "train", "pypi:scikit-image", f"skimage/data/{n
                                ("brick", "png", "CC0"), ("grass", "png", "CC0"), ("gravel", "png", "CC0"))]
 SKLEARN = [Photo(f"sklearn-{n}", "val", "pypi:scikit-learn", f"sklearn/datasets/images/{n}.jpg", "CC-BY-2.0", a)
            for n, a in (("china", "danielbuechele"), ("flower", "vultilion"))]
-ALL_PHOTOS = LOMIRI + MATE + PLASMA + PALAPELI + LOMIRI_2004 + SKIMAGE + OPENCV + SKLEARN
+ALL_PHOTOS = (LOMIRI + MATE + PLASMA + PALAPELI + LOMIRI_2004 + SKIMAGE + KPHOTOALBUM + TUXPAINT + LXQT + OPENCV
+              + SKLEARN)
 # photo sets a training run can ask for: "original" is the 45 training photos every repair model up to denoise 0.3.0,
-# inpaint 0.3.0 and detect 0.2.0 trained on (in the same order), before PALAPELI and LOMIRI_2004 joined them
+# inpaint 0.3.0 and detect 0.2.0 trained on (in the same order), before PALAPELI and LOMIRI_2004 joined them; "51" is
+# the 51 that every later stage up to detect 0.7.0 trained on, before KPHOTOALBUM, TUXPAINT and LXQT joined them
 ADDED_2026_11_22 = frozenset(p.name for p in PALAPELI + LOMIRI_2004)
-PHOTO_SETS = ("all", "original")
+ADDED_2026_12_06 = frozenset(p.name for p in KPHOTOALBUM + TUXPAINT + LXQT)
+PHOTO_SETS = ("all", "51", "original")
+LEFT_OUT = {"all": frozenset(), "51": ADDED_2026_12_06, "original": ADDED_2026_11_22 | ADDED_2026_12_06}
 
 
 # ---------------------------------------------------------------------------------------------------- fetching
@@ -169,7 +198,8 @@ def prepare_photos(data_dir: Path = DEFAULT_PHOTO_DIR, max_side: int = MAX_SIDE)
         with tempfile.TemporaryDirectory(dir=data_dir) as tmp:
             extract_deb_members(package, [p.member for p in photos], Path(tmp))
             for p in photos:
-                _store(Path(tmp) / p.member, data_dir / p.split / f"{p.name}.png", max_side)
+                side = min(max_side, p.max_side or max_side)
+                _store(Path(tmp) / p.member, data_dir / p.split / f"{p.name}.png", side)
     for p in ALL_PHOTOS:
         dest = data_dir / p.split / f"{p.name}.png"
         if not dest.is_file() and p.source.startswith("pypi:"):
@@ -203,7 +233,8 @@ def read_rgb(path: Path) -> np.ndarray:
 
 def load_split(split: str, data_dir: Path = DEFAULT_PHOTO_DIR, photo_set: str = "all") -> list[np.ndarray]:
     """The cached photos of one split ("train" or "val") in the manifest's order, fetching them first if the
-    manifest is missing; photo_set "original" leaves out the photos added on 2026-11-22 (PHOTO_SETS)."""
+    manifest is missing; photo_set "51" leaves out the photos added on 2026-12-06, "original" those added since
+    2026-11-22 too (PHOTO_SETS)."""
     if photo_set not in PHOTO_SETS:
         raise ValueError(f"unknown photo set {photo_set!r}; known: {PHOTO_SETS}")
     data_dir = Path(data_dir)
@@ -218,7 +249,7 @@ def load_split(split: str, data_dir: Path = DEFAULT_PHOTO_DIR, photo_set: str = 
         log.warning("%s lacks %d %s photos added since it was made (%s...): `python -m models.photos` fetches them",
                     data_dir, len(behind), split, behind[0])
     return [read_rgb(data_dir / e["file"]) for e in manifest["photos"]
-            if e["split"] == split and not (photo_set == "original" and e["name"] in ADDED_2026_11_22)]
+            if e["split"] == split and e["name"] not in LEFT_OUT[photo_set]]
 
 
 def load_folder(folder: Path, max_side: int | None = None) -> list[np.ndarray]:

@@ -34,7 +34,7 @@ def test_every_listed_photo_is_fetched_downscaled_and_split_by_source(monkeypatc
     assert len(names) == len(set(names))
     assert manifest["counts"] == {"train": sum(p.split == "train" for p in photos.ALL_PHOTOS),
                                   "val": sum(p.split == "val" for p in photos.ALL_PHOTOS)}
-    assert manifest["counts"]["train"] == 51 and manifest["counts"]["val"] == 18
+    assert manifest["counts"]["train"] == 104 and manifest["counts"]["val"] == 18
     # one download per Debian package, whatever number of photos it holds
     debs = {p.source.split(":", 1)[1] for p in photos.ALL_PHOTOS if p.source.startswith("debian:")}
     assert sorted(calls) == sorted(debs)
@@ -54,17 +54,22 @@ def test_every_listed_photo_is_fetched_downscaled_and_split_by_source(monkeypatc
     val = photos.load_split("val", tmp_path / "cache")
     assert len(val) == 18 and all(a.dtype == np.uint8 and a.shape[2] == 3 for a in val)
     assert len(photos.load_split("train", tmp_path / "cache", "original")) == 45
+    assert len(photos.load_split("train", tmp_path / "cache", "51")) == 51
+    assert len(photos.load_split("train", tmp_path / "cache")) == 104
+    # the small JPEG sources are reduced further than MAX_SIDE (here 64): their own compression washed out
+    album = next(e for e in manifest["photos"] if e["source"] == "debian:kphotoalbum")
+    assert album["max_side"] == 512 and max(album["size"]) <= 64
 
     # a cache made before photos were added to the list: prepare_photos (python -m models.photos) fetches only those
-    manifest["photos"] = [e for e in manifest["photos"] if e["name"] not in photos.ADDED_2026_11_22]
+    manifest["photos"] = [e for e in manifest["photos"] if e["name"] not in photos.ADDED_2026_12_06]
     (tmp_path / "cache" / "manifest.json").write_text(json.dumps(manifest))
-    for name in photos.ADDED_2026_11_22:
+    for name in photos.ADDED_2026_12_06:
         (tmp_path / "cache" / "train" / f"{name}.png").unlink()
-    assert len(photos.load_split("train", tmp_path / "cache")) == 45  # loaded as it is
+    assert len(photos.load_split("train", tmp_path / "cache")) == 51  # loaded as it is
     calls.clear()
     photos.prepare_photos(tmp_path / "cache", max_side=64)
-    assert sorted(calls) == ["lomiri-wallpapers-20.04", "palapeli-data"]
-    assert len(photos.load_split("train", tmp_path / "cache")) == 51
+    assert sorted(calls) == ["kphotoalbum", "lxqt-themes", "tuxpaint-data"]
+    assert len(photos.load_split("train", tmp_path / "cache")) == 104
 
 
 def _pypi_file(root: Path, photo: photos.Photo) -> Path:
