@@ -175,9 +175,10 @@ def downscale(img: Image.Image, max_side: int = MAX_SIDE) -> Image.Image:
     return img
 
 
-def _store(src: Path, dest: Path, max_side: int) -> tuple[int, int]:
+def _store(photo: Photo, src: Path, dest: Path, max_side: int) -> tuple[int, int]:
+    """Cache one photo as PNG, reduced to max_side or to the photo's own smaller max_side."""
     with Image.open(src) as im:
-        out = downscale(im, max_side)
+        out = downscale(im, min(max_side, photo.max_side or max_side))
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_name(dest.name + ".tmp")
     out.save(tmp, format="PNG")
@@ -198,8 +199,7 @@ def prepare_photos(data_dir: Path = DEFAULT_PHOTO_DIR, max_side: int = MAX_SIDE)
         with tempfile.TemporaryDirectory(dir=data_dir) as tmp:
             extract_deb_members(package, [p.member for p in photos], Path(tmp))
             for p in photos:
-                side = min(max_side, p.max_side or max_side)
-                _store(Path(tmp) / p.member, data_dir / p.split / f"{p.name}.png", side)
+                _store(p, Path(tmp) / p.member, data_dir / p.split / f"{p.name}.png", max_side)
     for p in ALL_PHOTOS:
         dest = data_dir / p.split / f"{p.name}.png"
         if not dest.is_file() and p.source.startswith("pypi:"):
@@ -207,7 +207,7 @@ def prepare_photos(data_dir: Path = DEFAULT_PHOTO_DIR, max_side: int = MAX_SIDE)
             if src is None or not src.is_file():
                 log.warning("%s not installed: skipping %s", p.source, p.name)
                 continue
-            _store(src, dest, max_side)
+            _store(p, src, dest, max_side)
         if dest.is_file():
             with Image.open(dest) as im:
                 size = im.size

@@ -38,10 +38,6 @@ def _levels(a: np.ndarray, b: np.ndarray, where: np.ndarray | None = None) -> tu
     return float(d.max()), float(d.mean())
 
 
-def _f1(found: np.ndarray, truth: np.ndarray) -> float:
-    return mask_scores_of(found, truth)["f1"]
-
-
 def compare(nets: dict[str, Any], photos: list[np.ndarray], names: list[str], seed: int) -> dict[str, Any]:
     """Per network and photo: tiled vs untiled, and each against the clean photo (the quality is the same)."""
     rows: dict[str, list[dict[str, Any]]] = {"denoise": [], "inpaint": [], "detect": []}
@@ -69,7 +65,8 @@ def compare(nets: dict[str, Any], photos: list[np.ndarray], names: list[str], se
             b = restore.detect(nets["detect"], damaged, tiles=whole)
             tiles = _tile_count(h, w, restore.DETECT_TILE, restore.DETECT_OVERLAP, nets["detect"].cfg.multiple)
             rows["detect"].append({"photo": name, "size": (w, h), "tiles": tiles, "differ": float((a != b).mean()),
-                                   "f1_tiled": _f1(a, truth > 0), "f1_untiled": _f1(b, truth > 0)})
+                                   "f1_tiled": mask_scores_of(a, truth > 0)["f1"],
+                                   "f1_untiled": mask_scores_of(b, truth > 0)["f1"]})
     return {k: v for k, v in rows.items() if v}
 
 
