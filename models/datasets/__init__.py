@@ -1,7 +1,7 @@
 """Art data sets for the generators beyond digits, fetched offline by package name, cached as compact .npz.
 
     calligraphy  64x64 grey CJK glyphs, 9 brush / Kai / handwriting styles (label = style)   calligraphy.py
-    emoji        64x64 RGB colour emoji, unconditional                                     emoji.py
+    emoji        64x64 RGB colour emoji, 8 Unicode emoji groups (label = group)           emoji.py
     fashion      28x28 grey Fashion-MNIST, 10 classes                                      fashion.py
 
 `python -m models.datasets fetch NAME` (or `atelier data fetch NAME`) fetches and caches one; `load_dataset`

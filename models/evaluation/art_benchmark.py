@@ -13,8 +13,9 @@ models/evaluation/kid.py: unbiased where FD is not, which matters at N = 207) an
 (models/evaluation/precision_recall.py). For the class-conditional sets, the fraction of our samples that the
 set's class classifier (models/evaluation/classifier.py, trained on the train split only) labels as the requested
 class. Generated images come from models.generate.sample_one, the service's sampler, seeds 0..N-1, requested classes
-in equal shares. The results replace the set's part of the `## Art generators` section of docs/BENCHMARKS.md and the
-`metrics` of both manifests, and sample grids of both generators are drawn into docs/models/.
+in the held-out images' shares (equal for fashion and calligraphy), as is the floor's pick of train-split images.
+The results replace the set's part of the `## Art generators` section of docs/BENCHMARKS.md and the `metrics` of
+both manifests, and sample grids of both generators are drawn into docs/models/.
 """
 
 from __future__ import annotations
@@ -67,17 +68,30 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     a("--threads", type=int, default=2, help="torch CPU threads")
 
 
-def balanced_choice(labels: np.ndarray, n: int, seed: int) -> np.ndarray:
-    """n indices (sorted) drawn with `seed`, spread over the classes as evenly as their sizes allow: every class
-    gives its first pick before any class gives its second, and so on."""
-    rng = np.random.default_rng(seed)
-    order = rng.permutation(len(labels))
+def _ranks(labels: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """A permutation drawn with `seed`, and each index's rank within its class in that order."""
+    order = np.random.default_rng(seed).permutation(len(labels))
     rank = np.empty(len(labels), np.int64)  # how many of its class come before it in `order`
     for c in np.unique(labels):
         members = order[labels[order] == c]
         rank[members] = np.arange(len(members))
-    picked = order[np.argsort(rank[order], kind="stable")[:n]]
-    return np.sort(picked)
+    return order, rank
+
+
+def balanced_choice(labels: np.ndarray, n: int, seed: int) -> np.ndarray:
+    """n indices (sorted) drawn with `seed`, spread over the classes as evenly as their sizes allow: every class
+    gives its first pick before any class gives its second, and so on."""
+    order, rank = _ranks(labels, seed)
+    return np.sort(order[np.argsort(rank[order], kind="stable")[:n]])
+
+
+def choice_with_counts(labels: np.ndarray, counts: np.ndarray, seed: int) -> np.ndarray:
+    """Indices (sorted) drawn with `seed`, counts[c] of class c (fewer where the class has fewer). Where the counts
+    are equal and every class has enough, this is balanced_choice's pick for the same seed."""
+    order, rank = _ranks(labels, seed)
+    quota = np.zeros(max(int(labels.max(initial=0)) + 1, len(counts)), np.int64)
+    quota[:len(counts)] = counts
+    return np.sort(order[rank[order] < quota[labels[order]]])
 
 
 def find_models(dataset: str, weights_dir: Path, baselines_dir: Path) -> tuple[ModelInfo, ModelInfo] | str:
@@ -107,12 +121,15 @@ def measure_set(dataset: str, ours: ModelInfo, mlp: ModelInfo, num_samples: int,
     n = min(num_samples, len(ref))
     ref_pick = balanced_choice(ref.labels, n, seed=0)
     ref_images = ref.images[ref_pick]
-    floor_images = train.images[balanced_choice(train.labels, n, seed=1)]
+    # the floor and a conditional model's requests take the classes in the reference's shares: equal shares for
+    # fashion and calligraphy, the groups' own sizes for emoji (8 "activities" to 38 "symbols" of 207)
+    shares = np.bincount(ref.labels[ref_pick], minlength=max(len(ds.classes), 1))
+    floor_images = train.images[choice_with_counts(train.labels, shares, seed=1)]
     for info in (ours, mlp):
         check_compatible(info, ref_images, ds.classes)
 
     t = _lap(seconds, "data", t)
-    ours_images, ours_classes = generate(ours, n)
+    ours_images, ours_classes = generate(ours, n, np.repeat(np.arange(len(shares)), shares) if ours.classes else None)
     mlp_images, _ = generate(mlp, n)
     t = _lap(seconds, "sampling", t)
     feats = {name: net.embed(images) for name, images in
@@ -230,8 +247,8 @@ so the floor sits near 0 and MLP / ours is a fair ratio even for the 207 emoji. 
 k-nearest-neighbour manifold estimates of Kynkäänniemi et al. (2019), k = {K}, in the same feature space. The
 floor row compares N train-split images with the held-out ones: it is what a perfect generator would score at this
 N (FD is biased upwards for small N, so compare rows of the same set only). Samples come from the service's
-sampler (`models.generate.sample_one`), seeds 0..N-1, truncation 1.0; conditional models get the classes in equal
-shares.
+sampler (`models.generate.sample_one`), seeds 0..N-1, truncation 1.0; conditional models are asked for the classes in
+the held-out images' shares, and the floor's train-split images come in the same shares.
 """
 
 

@@ -54,13 +54,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     a("--threads", type=int, default=2, help="torch CPU threads")
 
 
-def generate(info: ModelInfo, n: int) -> tuple[np.ndarray, np.ndarray | None]:
+def generate(info: ModelInfo, n: int, classes: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
     """n images (n, H, W) or (n, H, W, 3) uint8 via the service's sampler, seeds 0..n-1, and the requested class
-    of each (None for an unconditional model): classes in equal shares, n/10 each for digits."""
+    of each (None for an unconditional model): `classes` (n,) where given, else equal shares (n/10 per digit)."""
     net = load_network(info, "cpu")
     latent_dim = int(info.config["latent_dim"])
     k = len(info.classes)
-    classes = np.arange(n) * k // n if k else None  # (n,) requested class, equal counts per class
+    if classes is None and k:
+        classes = np.arange(n) * k // n  # (n,) requested class, equal counts per class
+    elif classes is not None and len(classes) != n:
+        raise ValueError(f"{len(classes)} classes for {n} images")
     images = [sample_one(net, seed=i, class_index=None if classes is None else int(classes[i]), truncation=1.0,
                          latent_dim=latent_dim).pixels for i in range(n)]
     return np.stack(images), classes

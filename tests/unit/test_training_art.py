@@ -27,7 +27,7 @@ TINY = ["--base-channels", "4", "--embed-dim", "4", "--latent-dim", "8", "--batc
 # data set -> (image shape, class names): tiny stand-ins with the real sets' shapes
 SETS = {
     "calligraphy": ((64, 64), ("ukai", "seto", "kouzan-sosho")),
-    "emoji": ((64, 64, 3), ()),
+    "emoji": ((64, 64, 3), ("animals-nature", "objects", "symbols")),
     "fashion": ((28, 28), ("t-shirt-top", "trouser", "bag")),
 }
 
@@ -83,6 +83,20 @@ def test_each_dataset_trains_exports_and_generates(tmp_path: Path, data_dir: Pat
     again = generate_images(model, seed=5, count=1, class_name=classes[-1] if classes else None, truncation=0.7)
     assert out.images[0].png == again.images[0].png  # one seed, one image, whatever the count
     assert [im.class_name for im in out.images] == ([classes[-1]] * 2 if classes else [None, None])
+
+
+def test_fake_labels_follow_unequal_class_frequencies(tmp_path: Path) -> None:
+    """Emoji's groups are unequal (85 to 261 images): D must see each class's fakes as often as its reals."""
+    n = 400
+    labels = np.repeat([0, 1, 2], [40, 80, 280]).astype(np.int64)
+    data = ImageSet(np.zeros((n, 64, 64, 3), np.uint8), labels, ("a", "b", "c"), np.zeros(n, bool), {})
+    args = gan.apply_defaults(_parse(["--dataset", "emoji", *TINY, "--run-dir", str(tmp_path / "r")]))
+    drawn = gan.Trainer(args, data).fake_labels(20_000).numpy()
+    assert np.allclose(np.bincount(drawn, minlength=3) / len(drawn), [0.1, 0.2, 0.7], atol=0.015)
+    equal = ImageSet(data.images, np.arange(n) % 4, ("a", "b", "c", "d"), data.heldout, {})
+    trainer = gan.Trainer(args, equal)
+    assert trainer.label_weights is None  # equal classes keep the uniform draw of the runs that shipped
+    assert set(trainer.fake_labels(400).tolist()) == {0, 1, 2, 3}
 
 
 def test_training_never_sees_the_heldout_images(data_dir: Path) -> None:
