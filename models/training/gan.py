@@ -87,6 +87,7 @@ class DatasetPreset:
     model_id: str  # exported model id (kebab-case)
     card: str  # model card, relative to the repository
     what: str  # "{n:,} real handwritten digits (28x28)": the description's tail, n = training images
+    fake_classes: str = "uniform"  # how fakes' classes are drawn: "uniform", or "data" (the real classes' shares)
 
 
 DATASET_PRESETS = {
@@ -98,7 +99,7 @@ DATASET_PRESETS = {
                                  what="{n:,} CJK glyphs in 9 brush, Kai and handwriting styles (64x64)"),
     "emoji": DatasetPreset(steps=8_000, base_channels=16, embed_dim=8, latent_dim=128, batch_size=32,
                            diffaugment="color,translation,cutout", model_id="emoji", card="docs/models/emoji.md",
-                           what="{n:,} Noto colour emoji (64x64 RGB)"),
+                           what="{n:,} Noto colour emoji (64x64 RGB)", fake_classes="data"),
     "fashion": DatasetPreset(steps=9_000, base_channels=32, embed_dim=32, latent_dim=64, batch_size=64,
                              diffaugment="", model_id="fashion", card="docs/models/fashion.md",
                              what="{n:,} Fashion-MNIST photos of clothing (28x28)"),
@@ -106,7 +107,7 @@ DATASET_PRESETS = {
 
 
 HYPER = ("batch_size", "lr_g", "lr_d", "beta1", "beta2", "ema_decay", "diffaugment", "r1_gamma", "r1_every",
-         "no_spectral_norm", "mode_seeking", "precision")  # recorded in every snapshot
+         "no_spectral_norm", "mode_seeking", "precision", "fake_classes")  # recorded in every snapshot
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -130,6 +131,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     a("--no-spectral-norm", action="store_true", help="cdcgan: no spectral normalisation in D (use --r1-gamma)")
     a("--r1-gamma", type=float, default=0.0, help="R1 penalty weight on real images (0 = off; try 0.1-10)")
     a("--r1-every", type=int, default=16, help="lazy R1: apply it every N steps, scaled by N")
+    a("--fake-classes", choices=["uniform", "data"], default=None,
+      help="classes of the fakes: uniform, or data = in the real classes' shares (default: the preset's; data for "
+           "emoji, whose groups are unequal)")
     a("--mode-seeking", type=float, default=0.0,
       help="weight of the mode-seeking term (Mao et al. 2019, MSGAN): fakes come in pairs of one class and G is "
            "penalised when two latents give near-identical images (0 = off; 1 is the paper's value)")
@@ -165,7 +169,7 @@ def apply_defaults(args: argparse.Namespace) -> argparse.Namespace:
                 "embed_dim": preset.embed_dim, "latent_dim": preset.latent_dim if args.arch == "cdcgan" else 100,
                 "diffaugment": preset.diffaugment if args.arch == "cdcgan" else "",  # the baseline stays plain
                 "model_id": preset.model_id if args.arch == "cdcgan" else f"{preset.model_id}-mlp",
-                "card": preset.card}
+                "card": preset.card, "fake_classes": preset.fake_classes}
     for key, value in defaults.items():
         if getattr(args, key) is None:
             setattr(args, key, value)
@@ -311,11 +315,12 @@ class Trainer:
         self.classes = data.classes
         self.x = images_to_tensor(data.images)  # (N, C, S, S) uint8
         self.y = torch.from_numpy(data.labels)  # (N,)
-        # Fake labels follow the real ones' frequencies where the classes are unequal (emoji: 85 "activities",
-        # 261 "objects"): drawn uniformly, D would see each class's real and fake images in different proportions.
-        # Equal classes keep the uniform draw (and the random streams of the runs that shipped).
+        # --fake-classes data (emoji's preset): fake labels follow the real ones' frequencies (emoji: 85 "activities",
+        # 261 "objects"); drawn uniformly, D would see each class's real and fake images in different proportions.
+        # The other presets keep the uniform draw of the runs that shipped (MNIST's classes are unequal too, 9-11%).
         counts = torch.bincount(self.y, minlength=max(self.num_classes, 1)).double()
-        self.label_weights = counts / counts.sum() if self.num_classes > 1 and counts.unique().numel() > 1 else None
+        by_data = args.fake_classes == "data" and self.num_classes > 1 and counts.unique().numel() > 1
+        self.label_weights = counts / counts.sum() if by_data else None
         _, channels, size, _ = self.x.shape
         self.cfg = build_config(args, max(self.num_classes, 1), image_size=size, channels=channels)
         torch.manual_seed(args.seed)

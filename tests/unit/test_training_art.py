@@ -95,8 +95,12 @@ def test_fake_labels_follow_unequal_class_frequencies(tmp_path: Path) -> None:
     assert np.allclose(np.bincount(drawn, minlength=3) / len(drawn), [0.1, 0.2, 0.7], atol=0.015)
     equal = ImageSet(data.images, np.arange(n) % 4, ("a", "b", "c", "d"), data.heldout, {})
     trainer = gan.Trainer(args, equal)
-    assert trainer.label_weights is None  # equal classes keep the uniform draw of the runs that shipped
+    assert trainer.label_weights is None  # equal classes: nothing to follow
     assert set(trainer.fake_labels(400).tolist()) == {0, 1, 2, 3}
+    # the other presets keep the uniform draw their shipped runs used, unequal classes or not (MNIST's are)
+    fashion = gan.apply_defaults(_parse(["--dataset", "fashion", *TINY, "--run-dir", str(tmp_path / "f")]))
+    assert fashion.fake_classes == "uniform" and gan.Trainer(fashion, data).label_weights is None
+    assert gan.apply_defaults(_parse([])).fake_classes == "uniform"  # digits
 
 
 def test_training_never_sees_the_heldout_images(data_dir: Path) -> None:
