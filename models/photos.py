@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import io
 import json
 import logging
 import os
@@ -195,7 +196,7 @@ def downscale(img: Image.Image, max_side: int = MAX_SIDE) -> Image.Image:
     return img
 
 
-def _store(photo: Photo, src: Path, dest: Path, max_side: int) -> tuple[int, int]:
+def _store(photo: Photo, src: Path | io.BytesIO, dest: Path, max_side: int) -> tuple[int, int]:
     """Cache one photo as PNG, reduced to max_side or to the photo's own smaller max_side."""
     with Image.open(src) as im:
         out = downscale(im, min(max_side, photo.max_side or max_side))
@@ -220,11 +221,9 @@ def prepare_photos(data_dir: Path = DEFAULT_PHOTO_DIR, max_side: int = MAX_SIDE)
             extract_deb_members(package, sorted({p.member for p in photos}), Path(tmp))
             bundles: dict[str, dict[str, bytes]] = {}  # member -> the files of that resource bundle
             for p in photos:
-                src = Path(tmp) / p.member
-                if p.inside:  # a photo inside a Qt resource bundle: written out next to it first
-                    files = bundles.setdefault(p.member, read_rcc(src))
-                    src = Path(tmp) / f"{p.name}{Path(p.inside).suffix}"
-                    src.write_bytes(files[p.inside])
+                src: Path | io.BytesIO = Path(tmp) / p.member
+                if p.inside:  # a photo inside a Qt resource bundle (each bundle read once): decoded from memory
+                    src = io.BytesIO(bundles.setdefault(p.member, read_rcc(src))[p.inside])
                 _store(p, src, data_dir / p.split / f"{p.name}.png", max_side)
     for p in ALL_PHOTOS:
         dest = data_dir / p.split / f"{p.name}.png"

@@ -107,9 +107,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     a("--run-dir", type=Path, default=None, help="run folder (default runs/<task>)")
     a("--data-dir", type=Path, default=DEFAULT_PHOTO_DIR, help="cache of the fetched photos (models/photos.py)")
     a("--photo-set", choices=PHOTO_SETS, default="all",
-      help="training photos of the cache: all (104), the 51 every shipped stage since 2026-11-22 trained on (up to "
-           "denoise 0.7.0 / inpaint 0.5.0 / detect 0.7.0), or the 45 original ones (how the models up to denoise "
-           "0.3.0 / inpaint 0.3.0 / detect 0.2.0 trained); docs/models/repair-data.md")
+      help="training photos of the cache: all (206), the 104 before GCompris's joined them, the 51 every shipped "
+           "stage since 2026-11-22 trained on (up to denoise 0.7.0 / inpaint 0.5.0 / detect 0.7.0), or the 45 "
+           "original ones (how the models up to denoise 0.3.0 / inpaint 0.3.0 / detect 0.2.0 trained); "
+           "docs/models/repair-data.md")
     a("--train-folder", type=Path, default=None, help="train on the images below this folder instead")
     a("--val-folder", type=Path, default=None, help="validate on the images below this folder instead")
     a("--steps", type=int, default=100_000, help="total optimiser steps (a resumed run continues to this)")
