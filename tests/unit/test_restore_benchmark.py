@@ -124,3 +124,13 @@ def test_no_write_measures_a_candidate_inpainter_alone_and_touches_nothing(tmp_p
     out = capsys.readouterr().out
     assert "TRAINING photos" in out and "train0, train1, train2" in out and "| ours |" in out
     assert md.read_text() == "# Benchmarks\n"
+
+    # photos past the benchmark's (--skip): printed only, and named
+    later = ["--weights", str(weights), "--data-dir", str(data), "--crop", "48", "--photos", "1", "--skip", "1",
+             "--benchmarks-md", str(md), "--sections", "auto"]
+    with pytest.raises(SystemExit, match="--no-write"):
+        restore_benchmark.run(parse(later))
+    assert restore_benchmark.run(parse(later + ["--no-write"])) == 0
+    out = capsys.readouterr().out
+    assert "--photos 1 --skip 1 " in out and "centre crops): val1." in out and "val0" not in out
+    assert md.read_text() == "# Benchmarks\n"
