@@ -65,6 +65,13 @@ BLIND_HIGH = "ours (blind, high quality)"
 CLEAN = "clean photo (nothing to remove; PSNR against the photo itself)"
 
 
+def _not_negative(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return value
+
+
 def _sections(text: str) -> tuple[str, ...]:
     picked = tuple(dict.fromkeys(v.strip() for v in text.split(",") if v.strip()))
     unknown = [v for v in picked if v not in SECTIONS]
@@ -79,7 +86,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     a("--data-dir", type=Path, default=DEFAULT_PHOTO_DIR, help="photo cache (models/photos.py)")
     a("--crop", type=int, default=192, help="side of the centre crop taken from each validation photo")
     a("--photos", type=int, default=12, help="how many validation photos (CBM3D costs ~10 s per crop)")
-    a("--skip", type=int, default=0,
+    a("--skip", type=_not_negative, default=0,
       help="leave out the first N photos of the split: --skip 12 --photos 6 scores the six held-out photos the "
            "reported benchmark never scores, to choose between candidates without looking at its photos "
            "(needs --no-write)")

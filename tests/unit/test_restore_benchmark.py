@@ -134,3 +134,6 @@ def test_no_write_measures_a_candidate_inpainter_alone_and_touches_nothing(tmp_p
     out = capsys.readouterr().out
     assert "--photos 1 --skip 1 " in out and "centre crops): val1." in out and "val0" not in out
     assert md.read_text() == "# Benchmarks\n"
+    with pytest.raises(SystemExit):
+        parse(later[:-2] + ["--skip", "-1"])
+    assert "must be 0 or more" in capsys.readouterr().err
