@@ -432,10 +432,11 @@ def _measure_and_write(args: argparse.Namespace) -> int:
                          "benchmark's) only print their tables: add --no-write")
     ours = Ours(args.weights, needed=tuple(dict.fromkeys(m for sec in args.sections for m in NEEDS[sec])),
                 inpaint_model=args.inpaint_model)
-    photos = load_split(args.split, args.data_dir)[args.skip: args.skip + args.photos]
+    picked = slice(args.skip, args.skip + args.photos)  # the same photos and names
+    photos = load_split(args.split, args.data_dir)[picked]
     crops = [centre_crop(p, args.crop) for p in photos]
     manifest = json.loads((args.data_dir / "manifest.json").read_text())
-    names = [e["name"] for e in manifest["photos"] if e["split"] == args.split][args.skip: args.skip + len(crops)]
+    names = [e["name"] for e in manifest["photos"] if e["split"] == args.split][picked]
     # the tiling section compares the largest photos: the most tiles
     largest = sorted(range(len(photos)), key=lambda i: -photos[i].shape[0] * photos[i].shape[1])[: args.tiling_photos]
     measure: dict[str, Callable[[], Any]] = {
