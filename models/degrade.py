@@ -290,6 +290,15 @@ def old_photo_damage(img: np.ndarray, rng: Rng, *, grain: bool = True, compress:
     channel by more than `visible` (0-1 scale; damage drawn over a same-coloured area is invisible and is not
     marked). Each damage layer changes an unmarked pixel by at most `visible`; grain and JPEG are everywhere
     and not in the mask."""
+    damaged, mask, _ = graded_old_photo_damage(img, rng, grain=grain, compress=compress, visible=visible)
+    return damaged, mask
+
+
+def graded_old_photo_damage(img: np.ndarray, rng: Rng, *, grain: bool = True, compress: bool = True,
+                            visible: float = 0.06) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """old_photo_damage (the same random draws, so the same damage) and how strong it is: (damaged, mask,
+    change), change (H, W) = the largest channel change the damage layers made to each pixel before grain and
+    JPEG (0-1 scale). A detector's loss can weigh faint damage (a pale stain on a light wall) by it."""
     h, w = img.shape[:2]
     out = img.astype(np.float32).copy()
     mask = np.zeros((h, w), np.float32)
@@ -318,8 +327,9 @@ def old_photo_damage(img: np.ndarray, rng: Rng, *, grain: bool = True, compress:
         paint(_tears(h, w, rng, int(rng.integers(1, 3))), tone(True))
     if mask.sum() == 0:  # some damage to find: dark specks on light areas, light ones on dark areas
         paint(_specks(h, w, rng, 3), tone(bool(luminance(img).mean() < 0.5)))
+    change = np.abs(out - img).max(axis=2)
     if grain and rng.random() < 0.7:
         out = film_grain(out, float(rng.uniform(2, 15)), rng, float(rng.uniform(0.5, 1.2)), 0.1)
     if compress and rng.random() < 0.5:
         out = jpeg(out, int(rng.integers(40, 91)))
-    return quantize(out), mask
+    return quantize(out), mask, change

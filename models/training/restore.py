@@ -76,6 +76,7 @@ VAL_SIGMAS = (15, 25, 50)
 
 
 HOLE_LOSSES = ("l1", "l2", "l2-image")
+FAINT_UP_TO = 0.25  # --faint-weight: damage changing a pixel by this much or more is not faint (0-1 scale)
 
 
 def hole_term(err: torch.Tensor, m: torch.Tensor, kind: str) -> torch.Tensor:
@@ -88,6 +89,17 @@ def hole_term(err: torch.Tensor, m: torch.Tensor, kind: str) -> torch.Tensor:
         return sq.mean() / 0.02
     per_image = sq.sum(dim=(1, 2, 3)) / (m.sum(dim=(1, 2, 3)) * err.shape[1]).clamp_min(1)
     return per_image.mean() / 0.1
+
+
+def faint_weights(mask: torch.Tensor, change: torch.Tensor | None, extra: float) -> torch.Tensor | None:
+    """The detector's per-pixel BCE weights for --faint-weight: 1 + extra on a damaged pixel changed by the
+    smallest visible amount (degrade.old_photo_damage's 0.06), falling linearly to 1 at a change of FAINT_UP_TO and
+    above; 1 elsewhere. Faint damage (a pale stain on a light wall, a low-contrast scratch) is what the detector
+    misses, yet each of its pixels counts as much in F1 as a black speck's. None (unweighted) when extra is 0."""
+    if not extra or change is None:
+        return None
+    faintness = ((FAINT_UP_TO - change) / (FAINT_UP_TO - 0.06)).clamp(0, 1)
+    return 1 + extra * mask * faintness
 
 
 def _share(text: str) -> float:
@@ -186,6 +198,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     t.add_argument("--adv-weight", type=float, default=0.0, help="inpaint: hinge-GAN weight (0 = no discriminator)")
     t.add_argument("--pos-weight", type=float, default=3.0, help="detect: BCE weight of damaged pixels")
     t.add_argument("--dice-weight", type=float, default=1.0, help="detect: weight of the Dice loss")
+    t.add_argument("--faint-weight", type=float, default=0.0,
+                   help="detect: extra BCE weight of faintly damaged pixels (changed by 0.06, falling to none at "
+                        f"{FAINT_UP_TO}; 0 = off, how detect up to 0.8.0 trained)")
     add_export_arguments(parser, network="network", version="0.1.0", default_id="the task",
                          default_card="docs/models/<id>.md")
     parser.add_argument("--export-dtype", choices=tuple(WEIGHT_DTYPES), default="float32",
@@ -337,7 +352,7 @@ class Trainer:
                                                                   "pos_weight", "dice_weight", "precision",
                                                                   "min_scale", "hole_loss", "reinit_output",
                                                                   "thin_share", "colour_aug", "clean_share",
-                                                                  "dead_leaves")}}}
+                                                                  "dead_leaves", "faint_weight")}}}
 
     def save(self) -> None:
         t = {f"net.{k}": v for k, v in self.net.state_dict().items()}
@@ -385,7 +400,8 @@ class Trainer:
             return loss, {"loss": loss.item(), **parts}
         logits = self.net(b.inp)
         pw = torch.tensor(a.pos_weight, device=logits.device)
-        bce = F.binary_cross_entropy_with_logits(logits, b.target, pos_weight=pw)
+        bce = F.binary_cross_entropy_with_logits(logits, b.target, pos_weight=pw,
+                                                 weight=faint_weights(b.target, b.aux, a.faint_weight))
         dice = dice_loss(logits, b.target)
         loss = bce + a.dice_weight * dice
         return loss, {"loss": loss.item(), "bce": bce.item(), "dice": dice.item()}
@@ -527,6 +543,7 @@ class Trainer:
                  **({"hole_loss": a.hole_loss} if a.hole_loss != "l1" else {}),
                  **({"reinit_output": a.reinit_output} if a.reinit_output else {}),
                  **({"thin_share": a.thin_share} if a.thin_share else {}),
+                 **({"faint_weight": a.faint_weight} if a.task == "detect" and a.faint_weight else {}),
                  **({"widened_to": self.cfg.to_dict()} if self.widened else {})}
         stages = self.earlier_stages + [stage]
         return {"steps": sum(int(s.get("steps", 0)) for s in stages), "stages": stages,

@@ -108,7 +108,9 @@ def to_tensor(a: np.ndarray) -> torch.Tensor:
 class Batch:
     inp: torch.Tensor  # (B, 3, H, W) corrupted
     target: torch.Tensor  # (B, 3, H, W) clean, or (B, 1, H, W) damage mask for detect
-    aux: torch.Tensor | None = None  # denoise: sigma (B,) with NaN = blind; inpaint: mask (B, 1, H, W)
+    # denoise: sigma (B,) with NaN = blind; inpaint: mask (B, 1, H, W); detect (training batches): how much the
+    # damage changed each pixel (B, 1, H, W), which --faint-weight weighs the loss by
+    aux: torch.Tensor | None = None
     clean: torch.Tensor | None = None  # detect: the undamaged photo (samples only)
 
     def to(self, device: torch.device) -> "Batch":
@@ -141,15 +143,15 @@ def corrupt(task: str, clean: np.ndarray, rng: np.random.Generator, args: argpar
         masks = np.stack([degrade.random_inpaint_mask(h, w, rng, kind, max_coverage=args.max_coverage)
                           for kind in kinds])
         return Batch(to_tensor(clean), to_tensor(clean), to_tensor(masks))
-    damaged, masks = np.empty_like(clean), np.zeros((n, h, w), np.float32)
+    damaged, masks, change = np.empty_like(clean), np.zeros((n, h, w), np.float32), np.zeros((n, h, w), np.float32)
     for k in range(n):
         if rng.random() < 0.1:  # intact photos with grain / JPEG only: nothing to find
             damaged[k] = degrade.film_grain(clean[k], float(rng.uniform(0, 15)), rng)
             if rng.random() < 0.5:
                 damaged[k] = degrade.jpeg(damaged[k], int(rng.integers(40, 91)))
         else:
-            damaged[k], masks[k] = degrade.old_photo_damage(clean[k], rng)
-    return Batch(to_tensor(damaged), to_tensor(masks), clean=to_tensor(clean))
+            damaged[k], masks[k], change[k] = degrade.graded_old_photo_damage(clean[k], rng)
+    return Batch(to_tensor(damaged), to_tensor(masks), to_tensor(change), clean=to_tensor(clean))
 
 
 def validation_batches(task: str, crops: np.ndarray, sigmas: tuple[int, ...]) -> dict[str, Batch]:

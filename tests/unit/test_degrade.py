@@ -108,6 +108,17 @@ def test_old_photo_damage_mask_marks_exactly_where_damage_was_drawn():
         assert diff[mask == 1].mean() > 0.15
 
 
+def test_graded_damage_is_the_same_damage_with_its_strength():
+    img = photo(128, 128)
+    for seed in range(4):
+        damaged, mask = degrade.old_photo_damage(img, rng(seed))
+        graded, graded_mask, change = degrade.graded_old_photo_damage(img, rng(seed))
+        assert np.array_equal(damaged, graded) and np.array_equal(mask, graded_mask)
+        _, _, bare = degrade.graded_old_photo_damage(img, rng(seed), grain=False, compress=False)
+        assert np.array_equal(change, bare)  # measured before grain and JPEG
+        assert change[mask == 1].min() > 0.06 and change[mask == 0].max() <= 4 * 0.06 + 1e-6
+
+
 def test_old_photo_grain_and_jpeg_touch_the_whole_image_but_not_the_mask():
     img = photo(128, 128)
     damaged, mask = degrade.old_photo_damage(img, rng(2))

@@ -159,6 +159,9 @@ def test_batches_are_reproducible_and_corruptions_match_the_task(folders):
             assert a.aux.shape == (4, 1, 32, 32) and 0 < a.aux.mean() <= 0.4
         else:
             assert a.target.shape == (4, 1, 32, 32) and set(a.target.unique().tolist()) <= {0.0, 1.0}
+            # the damage's strength: above the visible 0.06 where marked, at most 0.06 per layer elsewhere
+            assert a.aux.shape == (4, 1, 32, 32)
+            assert a.aux[a.target == 1].min() > 0.06 and a.aux[a.target == 0].max() <= 4 * 0.06 + 1e-6
         t.pool.shutdown()
 
 
@@ -288,6 +291,27 @@ def test_hole_terms_weigh_errors_as_documented():
     assert restore.hole_term(err, m, "l2").item() == pytest.approx((0.01 * 96 + 0.09 * 3) / 384 / 0.02)
     # per image: the scratch's own mean counts as much as the large hole's
     assert restore.hole_term(err, m, "l2-image").item() == pytest.approx((0.01 + 0.09) / 2 / 0.1)
+
+
+def test_faint_weights_raise_faintly_damaged_pixels_only():
+    mask = torch.tensor([[1.0, 1.0, 1.0, 0.0, 0.0]]).view(1, 1, 1, 5)
+    change = torch.tensor([[0.06, 0.155, 0.5, 0.03, 0.2]]).view(1, 1, 1, 5)
+    w = restore.faint_weights(mask, change, 2.0)
+    # faintest visible damage 1 + 2, halfway to FAINT_UP_TO (0.25) 1 + 1, strong damage and intact pixels 1
+    assert w.flatten().tolist() == pytest.approx([3.0, 2.0, 1.0, 1.0, 1.0])
+    assert restore.faint_weights(mask, change, 0.0) is None
+    assert restore.faint_weights(mask, None, 2.0) is None  # validation batches carry no strength
+
+
+def test_faint_weight_changes_the_detector_stage_and_is_recorded(folders, tmp_path):
+    assert train("detect", tmp_path / "plain", folders, "--steps", "2") == 0
+    assert train("detect", tmp_path / "faint", folders, "--steps", "2", "--faint-weight", "2",
+                 "--export", str(tmp_path / "w"), "--model-id", "d") == 0
+    plain = rows(tmp_path / "plain")[0]["bce"]
+    faint = rows(tmp_path / "faint")[0]["bce"]
+    assert faint > plain  # the same batch and network, its faint damaged pixels weighing more
+    stage = json.loads((tmp_path / "w" / "d.json").read_text())["training"]["stages"][-1]
+    assert stage["faint_weight"] == 2.0
 
 
 def test_init_from_a_model_without_prefill_into_a_prefill_network_is_refused(folders, tmp_path):
