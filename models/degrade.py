@@ -228,6 +228,8 @@ def random_inpaint_mask(h: int, w: int, rng: Rng, kind: str | None = None, max_c
 
 # ---------------------------------------------------------------------------------------------------- old photos
 
+VISIBLE_CHANGE = 0.06  # damage that changes no channel of a pixel by more than this (0-1 scale) is not marked
+
 def _draw_alpha(h: int, w: int) -> tuple[Image.Image, ImageDraw.ImageDraw]:
     im = Image.new("L", (w, h), 0)
     return im, ImageDraw.Draw(im)
@@ -284,7 +286,7 @@ def _tears(h: int, w: int, rng: Rng, n: int) -> np.ndarray:
 
 
 def old_photo_damage(img: np.ndarray, rng: Rng, *, grain: bool = True, compress: bool = True,
-                     visible: float = 0.06) -> tuple[np.ndarray, np.ndarray]:
+                     visible: float = VISIBLE_CHANGE) -> tuple[np.ndarray, np.ndarray]:
     """Damage a clean photo like an old print: scratches, dust and specks, blotches, tears, then (optionally)
     film grain and JPEG. Returns (damaged, mask): mask = 1 wherever a scratch, speck, blotch or tear changed a
     channel by more than `visible` (0-1 scale; damage drawn over a same-coloured area is invisible and is not
@@ -295,7 +297,7 @@ def old_photo_damage(img: np.ndarray, rng: Rng, *, grain: bool = True, compress:
 
 
 def graded_old_photo_damage(img: np.ndarray, rng: Rng, *, grain: bool = True, compress: bool = True,
-                            visible: float = 0.06) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                            visible: float = VISIBLE_CHANGE) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """old_photo_damage (the same random draws, so the same damage) and how strong it is: (damaged, mask,
     change), change (H, W) = the largest channel change the damage layers made to each pixel before grain and
     JPEG (0-1 scale). A detector's loss can weigh faint damage (a pale stain on a light wall) by it."""

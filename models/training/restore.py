@@ -45,6 +45,7 @@ import torch.nn.functional as F
 from PIL import Image
 from tqdm import tqdm
 
+from models import degrade
 from models.entrypoint import module_main
 from models.checkpoint import WEIGHT_DTYPES, load_weights, save_model
 from models.networks.prefill import PREFILLS
@@ -93,12 +94,12 @@ def hole_term(err: torch.Tensor, m: torch.Tensor, kind: str) -> torch.Tensor:
 
 def faint_weights(mask: torch.Tensor, change: torch.Tensor | None, extra: float) -> torch.Tensor | None:
     """The detector's per-pixel BCE weights for --faint-weight: 1 + extra on a damaged pixel changed by the
-    smallest visible amount (degrade.old_photo_damage's 0.06), falling linearly to 1 at a change of FAINT_UP_TO and
+    smallest visible amount (degrade.VISIBLE_CHANGE, 0.06), falling linearly to 1 at a change of FAINT_UP_TO and
     above; 1 elsewhere. Faint damage (a pale stain on a light wall, a low-contrast scratch) is what the detector
     misses, yet each of its pixels counts as much in F1 as a black speck's. None (unweighted) when extra is 0."""
     if not extra or change is None:
         return None
-    faintness = ((FAINT_UP_TO - change) / (FAINT_UP_TO - 0.06)).clamp(0, 1)
+    faintness = ((FAINT_UP_TO - change) / (FAINT_UP_TO - degrade.VISIBLE_CHANGE)).clamp(0, 1)
     return 1 + extra * mask * faintness
 
 
@@ -199,8 +200,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     t.add_argument("--pos-weight", type=float, default=3.0, help="detect: BCE weight of damaged pixels")
     t.add_argument("--dice-weight", type=float, default=1.0, help="detect: weight of the Dice loss")
     t.add_argument("--faint-weight", type=float, default=0.0,
-                   help="detect: extra BCE weight of faintly damaged pixels (changed by 0.06, falling to none at "
-                        f"{FAINT_UP_TO}; 0 = off, how detect up to 0.8.0 trained)")
+                   help=f"detect: extra BCE weight of faintly damaged pixels (changed by {degrade.VISIBLE_CHANGE}, "
+                        f"falling to none at {FAINT_UP_TO}; 0 = off, how detect up to 0.8.0 trained)")
     add_export_arguments(parser, network="network", version="0.1.0", default_id="the task",
                          default_card="docs/models/<id>.md")
     parser.add_argument("--export-dtype", choices=tuple(WEIGHT_DTYPES), default="float32",
