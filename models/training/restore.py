@@ -110,6 +110,16 @@ def _share(text: str) -> float:
     return value
 
 
+def _sides(text: str) -> tuple[int, ...]:
+    try:
+        sides = _ints(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"patch sides are whole numbers separated by commas, got {text!r}") from None
+    if not sides or min(sides) < 16:
+        raise argparse.ArgumentTypeError(f"patch sides are at least 16 pixels, got {text!r}")
+    return sides
+
+
 def _ints(text: str) -> tuple[int, ...]:
     return tuple(int(v) for v in text.split(",") if v.strip())
 
@@ -131,6 +141,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
       help="stop (with a snapshot) after this step; the schedule still spans --steps (resume to go on)")
     a("--batch-size", type=int, default=None, help="patches per step (default per task: 16 / 8 / 16)")
     a("--patch-size", type=int, default=None, help="side of the training patches (default 128 / 192 / 128)")
+    a("--mix-patch-sizes", type=_sides, default=(),
+      help="also train on patches of these sides (comma-separated): each step draws one side, --patch-size or one "
+           "of these, and scales the batch to the same pixels. Damage is drawn at the scale of its patch, so a "
+           "detector trained on one side learns the damage of pictures of that size (off by default)")
     a("--lr", type=float, default=None, help="peak AdamW learning rate (default 1e-3 / 5e-4 / 1e-3)")
     a("--min-scale", type=float, default=1.0,
       help="scale augmentation: cut each patch up to 1/MIN_SCALE times larger and reduce it to the patch size "
@@ -274,7 +288,11 @@ class Trainer:
         self.cfg = build_config(args)
         self.batch_size, self.patch = hyper(args, "batch_size"), hyper(args, "patch_size")
         self.peak_lr = hyper(args, "lr")
-        self.sampler = PatchSampler(train_images, self.patch, args.min_scale, args.colour_aug, args.dead_leaves)
+        # --mix-patch-sizes: one sampler per side; --patch-size's comes first and alone draws what it always did
+        self.sides = list(dict.fromkeys([self.patch, *args.mix_patch_sizes]))
+        self.samplers = {side: PatchSampler(train_images, side, args.min_scale, args.colour_aug, args.dead_leaves)
+                         for side in self.sides}
+        self.sampler = self.samplers[self.patch]
         self.num_train = len(train_images)
         torch.manual_seed(args.seed)
         self.net = build(self.cfg)
@@ -335,9 +353,19 @@ class Trainer:
             conv.bias.zero_()
 
     # --- batches: a function of (seed, step) only
+    def batch_side(self, step: int) -> tuple[int, int]:
+        """(patch side, batch size) of a step: --patch-size and --batch-size unless --mix-patch-sizes draws another
+        side (from a stream of its own, so single-side recipes replay unchanged), with the batch scaled to the
+        same number of pixels."""
+        if len(self.sides) == 1:
+            return self.patch, self.batch_size
+        side = self.sides[int(np.random.default_rng([self.args.seed, step, 1]).integers(len(self.sides)))]
+        return side, max(1, round(self.batch_size * (self.patch / side) ** 2))
+
     def make_batch(self, step: int) -> Batch:
         rng = np.random.default_rng([self.args.seed, step])
-        b = corrupt(self.task, self.sampler.sample(rng, self.batch_size), rng, self.args)
+        side, n = self.batch_side(step)
+        b = corrupt(self.task, self.samplers[side].sample(rng, n), rng, self.args)
         b.inp = b.inp.contiguous(memory_format=self.memory_format)
         return b
 
@@ -347,6 +375,7 @@ class Trainer:
                 "seed": self.args.seed, "adversarial": self.disc is not None,
                 "earlier_stages": self.earlier_stages,
                 "hyper": {"batch_size": self.batch_size, "patch_size": self.patch, "lr": self.peak_lr,
+                          "mix_patch_sizes": list(self.args.mix_patch_sizes),
                           **{k: getattr(self.args, k) for k in ("min_lr_ratio", "warmup", "weight_decay",
                                                                   "ema_decay", "max_sigma", "blind_prob",
                                                                   "max_coverage", "hole_weight", "adv_weight",
@@ -537,6 +566,7 @@ class Trainer:
                  "min_lr_ratio": a.min_lr_ratio,
                  **({"precision": a.precision} if a.precision != "fp32" else {}),
                  **({"photo_set": a.photo_set} if a.photo_set != "all" and not a.train_folder else {}),
+                 **({"mix_patch_sizes": list(a.mix_patch_sizes)} if a.mix_patch_sizes else {}),
                  **({"min_scale": a.min_scale} if a.min_scale != 1 else {}),
                  **({"colour_aug": a.colour_aug} if a.colour_aug else {}),
                  **({"dead_leaves": a.dead_leaves} if a.dead_leaves else {}),

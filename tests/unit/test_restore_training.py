@@ -534,3 +534,28 @@ def test_memory_format_auto_times_both_layouts_and_leaves_the_weights_alone(fold
         assert parser.parse_args(["detect", "--memory-format", layout]).memory_format == layout
         assert train("detect", tmp_path / layout, folders, "--steps", "2", "--memory-format", layout) == 0
         assert all(np.isfinite(r["loss"]) for r in rows(tmp_path / layout) if "loss" in r)
+
+
+def test_mixed_patch_sides_draw_one_side_a_step_at_the_same_pixels(folders, tmp_path):
+    parser = argparse.ArgumentParser()
+    restore.add_arguments(parser)
+    images = [np.asarray(Image.open(p).convert("RGB")) for p in sorted(folders[0].glob("*.png"))]
+    single = restore.Trainer(parser.parse_args(["detect", "--tiny", "--batch-size", "8", "--patch-size", "32"]),
+                             images, [])
+    mixed = restore.Trainer(parser.parse_args(["detect", "--tiny", "--batch-size", "8", "--patch-size", "32",
+                                               "--mix-patch-sizes", "16,64"]), images, [])
+    shapes = {tuple(mixed.make_batch(step).inp.shape) for step in range(24)}
+    # 8 of 32 px = 32 of 16 px = 2 of 64 px: the same pixels whichever side a step draws
+    assert shapes == {(8, 3, 32, 32), (32, 3, 16, 16), (2, 3, 64, 64)}
+    assert torch.equal(mixed.make_batch(5).inp, mixed.make_batch(5).inp)  # still a function of (seed, step)
+    # where a mixed run draws --patch-size, its batch is the single-side recipe's: old recipes replay unchanged
+    same = next(s for s in range(24) if mixed.batch_side(s) == (32, 8))
+    assert torch.equal(mixed.make_batch(same).inp, single.make_batch(same).inp)
+    for t in (single, mixed):
+        t.pool.shutdown()
+    with pytest.raises(SystemExit):
+        parser.parse_args(["detect", "--mix-patch-sizes", "8"])  # too small to fold down four levels
+    assert train("detect", tmp_path / "mix", folders, "--steps", "2", "--mix-patch-sizes", "48",
+                 "--export", str(tmp_path / "out")) == 0
+    stage = json.loads((tmp_path / "out" / "detect.json").read_text())["training"]["stages"][-1]
+    assert stage["mix_patch_sizes"] == [48] and stage["patch_size"] == 32
