@@ -292,7 +292,6 @@ class Trainer:
         self.sides = list(dict.fromkeys([self.patch, *args.mix_patch_sizes]))
         self.samplers = {side: PatchSampler(train_images, side, args.min_scale, args.colour_aug, args.dead_leaves)
                          for side in self.sides}
-        self.sampler = self.samplers[self.patch]
         self.num_train = len(train_images)
         torch.manual_seed(args.seed)
         self.net = build(self.cfg)
