@@ -289,9 +289,8 @@ class Trainer:
         self.batch_size, self.patch = hyper(args, "batch_size"), hyper(args, "patch_size")
         self.peak_lr = hyper(args, "lr")
         # --mix-patch-sizes: one sampler per side; --patch-size's comes first and alone draws what it always did
-        self.sides = list(dict.fromkeys([self.patch, *args.mix_patch_sizes]))
         self.samplers = {side: PatchSampler(train_images, side, args.min_scale, args.colour_aug, args.dead_leaves)
-                         for side in self.sides}
+                         for side in dict.fromkeys([self.patch, *args.mix_patch_sizes])}
         self.num_train = len(train_images)
         torch.manual_seed(args.seed)
         self.net = build(self.cfg)
@@ -356,9 +355,10 @@ class Trainer:
         """(patch side, batch size) of a step: --patch-size and --batch-size unless --mix-patch-sizes draws another
         side (from a stream of its own, so single-side recipes replay unchanged), with the batch scaled to the
         same number of pixels."""
-        if len(self.sides) == 1:
+        sides = list(self.samplers)
+        if len(sides) == 1:
             return self.patch, self.batch_size
-        side = self.sides[int(np.random.default_rng([self.args.seed, step, 1]).integers(len(self.sides)))]
+        side = sides[int(np.random.default_rng([self.args.seed, step, 1]).integers(len(sides)))]
         return side, max(1, round(self.batch_size * (self.patch / side) ** 2))
 
     def make_batch(self, step: int) -> Batch:
