@@ -229,8 +229,6 @@ def random_inpaint_mask(h: int, w: int, rng: Rng, kind: str | None = None, max_c
 # ---------------------------------------------------------------------------------------------------- old photos
 
 VISIBLE_CHANGE = 0.06  # damage that changes no channel of a pixel by more than this (0-1 scale) is not marked
-STAIN_RATE = 0.4  # old_photo_damage: the chance of a stain layer
-WHITE_STAINS = 0.4  # and the share of stains drawn in paper white (the rest brown)
 
 def _draw_alpha(h: int, w: int) -> tuple[Image.Image, ImageDraw.ImageDraw]:
     im = Image.new("L", (w, h), 0)
@@ -299,14 +297,10 @@ def old_photo_damage(img: np.ndarray, rng: Rng, *, grain: bool = True, compress:
 
 
 def graded_old_photo_damage(img: np.ndarray, rng: Rng, *, grain: bool = True, compress: bool = True,
-                            visible: float = VISIBLE_CHANGE, stain_rate: float = STAIN_RATE,
-                            white_stains: float = WHITE_STAINS) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                            visible: float = VISIBLE_CHANGE) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """old_photo_damage (the same random draws, so the same damage) and how strong it is: (damaged, mask,
     change), change (H, W) = the largest channel change the damage layers made to each pixel before grain and
-    JPEG (0-1 scale). A detector's loss can weigh faint damage (a pale stain on a light wall) by it.
-    stain_rate: the chance of a stain layer; white_stains: the share of stains drawn in paper white rather than
-    brown. A trainer can raise them to show more of the damage a detector misses most (a pale veil over a light
-    area); the defaults are old_photo_damage's, the benchmark's damage."""
+    JPEG (0-1 scale). A detector's loss can weigh faint damage (a pale stain on a light wall) by it."""
     h, w = img.shape[:2]
     out = img.astype(np.float32).copy()
     mask = np.zeros((h, w), np.float32)
@@ -327,10 +321,10 @@ def graded_old_photo_damage(img: np.ndarray, rng: Rng, *, grain: bool = True, co
     if rng.random() < 0.8:
         n = int(rng.integers(5, 40) * max(1.0, h * w / 256 ** 2))
         paint(_specks(h, w, rng, n) * rng.uniform(0.7, 1.0), tone(rng.random() < 0.5))
-    if rng.random() < stain_rate:
+    if rng.random() < 0.4:
         alpha = blur(blob_mask(h, w, rng, blobs=int(rng.integers(1, 3)), size=float(rng.uniform(0.04, 0.15))), 1.5)
         stain = np.array([rng.uniform(0.5, 0.9), rng.uniform(0.4, 0.75), rng.uniform(0.2, 0.5)], np.float32)
-        paint(alpha * rng.uniform(0.5, 0.9), stain if rng.random() < 1 - white_stains else tone(True))
+        paint(alpha * rng.uniform(0.5, 0.9), stain if rng.random() < 0.6 else tone(True))
     if rng.random() < 0.3:
         paint(_tears(h, w, rng, int(rng.integers(1, 3))), tone(True))
     if mask.sum() == 0:  # some damage to find: dark specks on light areas, light ones on dark areas

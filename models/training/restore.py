@@ -216,12 +216,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     t.add_argument("--faint-weight", type=float, default=0.0,
                    help=f"detect: extra BCE weight of faintly damaged pixels (changed by {degrade.VISIBLE_CHANGE}, "
                         f"falling to none at {FAINT_UP_TO}; 0 = off, how detect up to 0.8.0 trained)")
-    t.add_argument("--stain-rate", type=_share, default=degrade.STAIN_RATE,
-                   help="detect: the chance that a damaged training patch gets a stain layer (the benchmark's "
-                        f"damage: {degrade.STAIN_RATE})")
-    t.add_argument("--white-stains", type=_share, default=degrade.WHITE_STAINS,
-                   help="detect: the share of those stains drawn in paper white, a pale veil that is hardest to "
-                        f"see on a light area (the benchmark's damage: {degrade.WHITE_STAINS})")
     add_export_arguments(parser, network="network", version="0.1.0", default_id="the task",
                          default_card="docs/models/<id>.md")
     parser.add_argument("--export-dtype", choices=tuple(WEIGHT_DTYPES), default="float32",
@@ -387,8 +381,7 @@ class Trainer:
                                                                   "pos_weight", "dice_weight", "precision",
                                                                   "min_scale", "hole_loss", "reinit_output",
                                                                   "thin_share", "colour_aug", "clean_share",
-                                                                  "dead_leaves", "faint_weight", "stain_rate",
-                                                                  "white_stains")}}}
+                                                                  "dead_leaves", "faint_weight")}}}
 
     def save(self) -> None:
         t = {f"net.{k}": v for k, v in self.net.state_dict().items()}
@@ -581,10 +574,6 @@ class Trainer:
                  **({"reinit_output": a.reinit_output} if a.reinit_output else {}),
                  **({"thin_share": a.thin_share} if a.thin_share else {}),
                  **({"faint_weight": a.faint_weight} if a.task == "detect" and a.faint_weight else {}),
-                 **({"stain_rate": a.stain_rate} if a.task == "detect" and a.stain_rate != degrade.STAIN_RATE
-                    else {}),
-                 **({"white_stains": a.white_stains}
-                    if a.task == "detect" and a.white_stains != degrade.WHITE_STAINS else {}),
                  **({"widened_to": self.cfg.to_dict()} if self.widened else {})}
         stages = self.earlier_stages + [stage]
         return {"steps": sum(int(s.get("steps", 0)) for s in stages), "stages": stages,

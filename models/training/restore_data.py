@@ -150,8 +150,7 @@ def corrupt(task: str, clean: np.ndarray, rng: np.random.Generator, args: argpar
             if rng.random() < 0.5:
                 damaged[k] = degrade.jpeg(damaged[k], int(rng.integers(40, 91)))
         else:
-            damaged[k], masks[k], change[k] = degrade.graded_old_photo_damage(
-                clean[k], rng, stain_rate=args.stain_rate, white_stains=args.white_stains)
+            damaged[k], masks[k], change[k] = degrade.graded_old_photo_damage(clean[k], rng)
     return Batch(to_tensor(damaged), to_tensor(masks), to_tensor(change), clean=to_tensor(clean))
 
 

@@ -314,18 +314,6 @@ def test_faint_weight_changes_the_detector_stage_and_is_recorded(folders, tmp_pa
     assert stage["faint_weight"] == 2.0
 
 
-def test_stain_options_change_the_detector_stage_and_are_recorded(folders, tmp_path):
-    assert train("detect", tmp_path / "plain", folders, "--steps", "1", "--export", str(tmp_path / "p"),
-                 "--model-id", "d") == 0
-    assert train("detect", tmp_path / "stains", folders, "--steps", "1", "--stain-rate", "1",
-                 "--white-stains", "1", "--export", str(tmp_path / "s"), "--model-id", "d") == 0
-    assert rows(tmp_path / "plain")[0]["bce"] != rows(tmp_path / "stains")[0]["bce"]  # other damage drawn
-    plain = json.loads((tmp_path / "p" / "d.json").read_text())["training"]["stages"][-1]
-    stains = json.loads((tmp_path / "s" / "d.json").read_text())["training"]["stages"][-1]
-    assert "stain_rate" not in plain and "white_stains" not in plain  # the benchmark's damage, as before
-    assert stains["stain_rate"] == 1.0 and stains["white_stains"] == 1.0
-
-
 def test_init_from_a_model_without_prefill_into_a_prefill_network_is_refused(folders, tmp_path):
     assert train("inpaint", tmp_path / "a", folders, "--steps", "1", "--export", str(tmp_path / "w"),
                  "--model-id", "inpaint-blank") == 0
