@@ -150,6 +150,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     a("--log-every", type=int, default=50, help="append a metrics.jsonl line every N steps")
     a("--sample-every", type=int, default=500, help="write samples-<step>.png every N steps")
     a("--checkpoint-every", type=int, default=500, help="write a resumable snapshot every N steps")
+    a("--max-minutes", type=float, default=None,
+      help="stop after this much training time (snapshot, samples and --export as at --steps): for a lent GPU's "
+           "fixed budget. The learning rates do not depend on --steps, so the manifest's step count replays it")
     a("--resume", action="store_true", help="continue from the run folder's latest snapshot")
     a("--no-progress", action="store_true", help="no tqdm bar (logs only)")
     g = parser.add_argument_group("architecture (cdcgan; mlp uses --latent-dim and --hidden)")
@@ -296,6 +299,11 @@ def sample_grid(net: nn.Module, latent_dim: int, num_classes: int, per_class: in
 
 
 # ---------------------------------------------------------------------------------------------------- the loop
+
+def minutes_clock() -> float:
+    """Minutes on a monotonic clock: what --max-minutes is measured by (tests replace it)."""
+    return time.monotonic() / 60
+
 
 @dataclass
 class RunHooks:
@@ -458,14 +466,17 @@ class Trainer:
         metrics = open(run_dir / "metrics.jsonl", "a")
         bar = tqdm(total=a.steps, initial=self.step, disable=a.no_progress, desc=f"gan-{a.arch}", dynamic_ncols=True)
         t0, s0, acc = time.perf_counter(), self.step, {}
+        max_minutes = getattr(a, "max_minutes", None)  # absent in a user model's job arguments
+        deadline = minutes_clock() + max_minutes if max_minutes else math.inf
         try:
             while self.step < a.steps:
                 row = self.train_step()
+                last = self.step == a.steps or minutes_clock() >= deadline
                 for k, v in row.items():
                     acc[k] = acc.get(k, 0.0) + v
                 bar.update(1)
                 hooks.on_step(self.step, row)
-                if self.step % a.log_every == 0 or self.step == a.steps:
+                if self.step % a.log_every == 0 or last:
                     n = self.step - s0
                     row = {"step": self.step, **{k: round(v / n, 5) for k, v in acc.items()},
                            "steps_per_s": round(n / (time.perf_counter() - t0), 3), "time": time.time()}
@@ -474,10 +485,13 @@ class Trainer:
                     bar.set_postfix(d=f"{row['d_loss']:.3f}", g=f"{row['g_loss']:.3f}")
                     log.info("step %d %s", self.step, row)
                     t0, s0, acc = time.perf_counter(), self.step, {}
-                if self.step % a.sample_every == 0 or self.step == a.steps:
+                if self.step % a.sample_every == 0 or last:
                     hooks.on_samples(self.step, self.write_samples())
-                if self.step % a.checkpoint_every == 0 or self.step == a.steps:
+                if self.step % a.checkpoint_every == 0 or last:
                     hooks.on_checkpoint(self.step, self.save())
+                if last and self.step < a.steps:
+                    log.info("--max-minutes %s reached at step %d of %d", max_minutes, self.step, a.steps)
+                    break
         finally:
             bar.close()
             metrics.close()
@@ -524,6 +538,8 @@ def run(args: argparse.Namespace) -> int:
     torch.set_num_threads(args.threads)
     if args.device.startswith("cuda") and not torch.cuda.is_available():
         raise SystemExit(f"--device {args.device}: PyTorch sees no CUDA device here (train with --device cpu)")
+    if args.device.startswith("cuda"):  # fixed shapes: cuDNN times its kernels once and keeps the fastest
+        torch.backends.cudnn.benchmark = True
     default_name = f"gan-{args.arch}" if args.dataset == "digits" else f"gan-{args.dataset}-{args.arch}"
     run_dir = args.run_dir or Path("runs") / default_name
     trainer = open_run(run_dir, args, lambda: Trainer(args, load_training_set(args)))

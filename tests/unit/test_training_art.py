@@ -245,3 +245,25 @@ def test_bf16_on_a_cpu_that_emulates_it_warns_once(monkeypatch, caplog):
     with caplog.at_level("WARNING", logger=common.log.name), common.autocast(cpu, "bf16"):
         pass
     assert not caplog.records
+
+
+def test_max_minutes_stops_with_a_snapshot_and_export_that_steps_replay(tmp_path: Path, data_dir: Path,
+                                                                        monkeypatch) -> None:
+    """A lent GPU gives a fixed time, not a step count: --max-minutes stops there, writes what --steps would, and
+    the exported manifest's step count replays the run exactly (the learning rates do not depend on --steps)."""
+    clock = iter(range(100))  # each reading of the clock one minute later than the last
+    monkeypatch.setattr(gan, "minutes_clock", lambda: float(next(clock)))
+    common = ["--dataset", "emoji", "--data-dir", str(data_dir), *TINY, "--checkpoint-every", "100"]
+    timed, weights = tmp_path / "timed", tmp_path / "weights"
+    assert _run([*common, "--run-dir", str(timed), "--steps", "1000", "--max-minutes", "2.5",
+                 "--export", str(weights), "--version", "0.0.1"]) == 0
+    monkeypatch.undo()
+    steps = json.loads((weights / "emoji.json").read_text())["training"]["steps"]
+    assert steps == 3  # the deadline (minute 2.5) passed after the third step's clock reading (minute 3)
+    assert (timed / f"samples-{steps:06d}.png").is_file()
+    rows = [json.loads(line) for line in (timed / "metrics.jsonl").read_text().splitlines()]
+    assert rows[-1]["step"] == steps
+    replay = tmp_path / "replay"
+    assert _run([*common, "--run-dir", str(replay), "--steps", str(steps)]) == 0
+    a, b = _snapshot(timed), _snapshot(replay)
+    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
