@@ -466,8 +466,7 @@ class Trainer:
         metrics = open(run_dir / "metrics.jsonl", "a")
         bar = tqdm(total=a.steps, initial=self.step, disable=a.no_progress, desc=f"gan-{a.arch}", dynamic_ncols=True)
         t0, s0, acc = time.perf_counter(), self.step, {}
-        max_minutes = getattr(a, "max_minutes", None)  # absent in a user model's job arguments
-        deadline = minutes_clock() + max_minutes if max_minutes else math.inf
+        deadline = minutes_clock() + a.max_minutes if a.max_minutes else math.inf
         try:
             while self.step < a.steps:
                 row = self.train_step()
@@ -490,7 +489,7 @@ class Trainer:
                 if self.step % a.checkpoint_every == 0 or last:
                     hooks.on_checkpoint(self.step, self.save())
                 if last and self.step < a.steps:
-                    log.info("--max-minutes %s reached at step %d of %d", max_minutes, self.step, a.steps)
+                    log.info("--max-minutes %s reached at step %d of %d", a.max_minutes, self.step, a.steps)
                     break
         finally:
             bar.close()
