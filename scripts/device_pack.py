@@ -26,6 +26,9 @@ from pathlib import Path
 
 from PIL import Image
 
+from models.datasets import cache_path
+from models.photos import MANIFEST
+
 ROOT = Path(__file__).resolve().parent.parent
 PACK = ROOT / ".devpack"
 HEAVY = ("models/weights/*.safetensors", "models/baselines/*.safetensors")
@@ -68,7 +71,7 @@ def restore_tree() -> None:
 
 
 def pack_emoji() -> None:
-    src = ROOT / "data-cache" / "emoji-v2.npz"
+    src = cache_path("emoji", ROOT / "data-cache")  # the name `--data-dir .devpack/data` is looked up by there
     if not src.is_file():
         raise SystemExit(f"{src} is missing: run `atelier data fetch emoji` first")
     (PACK / "data").mkdir(parents=True, exist_ok=True)
@@ -83,14 +86,12 @@ def save_webp(src: Path, dst: Path) -> int:
 
 def pack_photos(budget: int) -> None:
     cache = ROOT / "data-cache" / "photos"
-    manifest = json.loads((cache / "manifest.json").read_text())
+    manifest = json.loads((cache / MANIFEST).read_text())
     (PACK / "train").mkdir(parents=True, exist_ok=True)
     (PACK / "val").mkdir(parents=True, exist_ok=True)
     packed: dict[str, list[str]] = {"train": [], "val": [], "left_out": []}
     used = 0
-    for e in (e for e in manifest["photos"] if e["split"] == "val"):
-        if len(packed["val"]) == VAL_PHOTOS:
-            break
+    for e in [e for e in manifest["photos"] if e["split"] == "val"][:VAL_PHOTOS]:
         used += save_webp(cache / e["file"], PACK / "val" / f"{e['name']}.webp")
         packed["val"].append(e["name"])
     for i, e in enumerate(e for e in manifest["photos"] if e["split"] == "train"):
