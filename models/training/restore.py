@@ -196,6 +196,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     t.add_argument("--clean-share", type=_share, default=0.0,
                    help="denoise: share of patches left uncorrupted, so the network learns to keep fine texture "
                         "(0 = off, how denoise up to 0.4.0 trained)")
+    t.add_argument("--low-sigma-share", type=_share, default=0.0,
+                   help="denoise: share of patches given plain Gaussian noise of sigma uniform in 0-LOW_SIGMA_MAX "
+                        "instead of the mixture. The Charbonnier loss of a sigma-50 patch outweighs a sigma-15 "
+                        "one's several times, and the mixture has few of the latter (0 = off, how denoise up to "
+                        "0.8.0 trained)")
+    t.add_argument("--low-sigma-max", type=float, default=25.0, help="denoise: see --low-sigma-share")
     t.add_argument("--blind-prob", type=float, default=0.5, help="denoise: share of images without a noise level")
     t.add_argument("--max-coverage", type=float, default=0.4, help="inpaint: largest hole fraction")
     t.add_argument("--thin-share", type=_share, default=0.0,
@@ -381,6 +387,7 @@ class Trainer:
                                                                   "pos_weight", "dice_weight", "precision",
                                                                   "min_scale", "hole_loss", "reinit_output",
                                                                   "thin_share", "colour_aug", "clean_share",
+                                                                  "low_sigma_share", "low_sigma_max",
                                                                   "dead_leaves", "faint_weight")}}}
 
     def save(self) -> None:
@@ -570,6 +577,8 @@ class Trainer:
                  **({"colour_aug": a.colour_aug} if a.colour_aug else {}),
                  **({"dead_leaves": a.dead_leaves} if a.dead_leaves else {}),
                  **({"clean_share": a.clean_share} if a.task == "denoise" and a.clean_share else {}),
+                 **({"low_sigma_share": a.low_sigma_share, "low_sigma_max": a.low_sigma_max}
+                    if a.task == "denoise" and a.low_sigma_share else {}),
                  **({"hole_loss": a.hole_loss} if a.hole_loss != "l1" else {}),
                  **({"reinit_output": a.reinit_output} if a.reinit_output else {}),
                  **({"thin_share": a.thin_share} if a.thin_share else {}),

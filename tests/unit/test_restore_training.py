@@ -457,7 +457,7 @@ def test_clean_share_leaves_patches_untouched_and_old_recipes_unchanged(folders,
     from models.training.restore_data import corrupt
 
     clean = np.random.default_rng(0).random((5, 32, 32, 3)).astype(np.float32)
-    recipe = dict(max_sigma=50.0, blind_prob=0.0)  # every level given, to check it
+    recipe = dict(max_sigma=50.0, blind_prob=0.0, low_sigma_share=0.0)  # every level given, to check it
     off = corrupt("denoise", clean, np.random.default_rng(3), Namespace(**recipe, clean_share=0.0))
     rng = np.random.default_rng(3)  # share 0: exactly what the mixture drew before the option existed
     expected = []
@@ -476,6 +476,26 @@ def test_clean_share_leaves_patches_untouched_and_old_recipes_unchanged(folders,
     stage = json.loads((tmp_path / "w" / "denoise-clean.json").read_text())["training"]["stages"][-1]
     assert stage["clean_share"] == 0.3
     assert any("val_psnr_clean_blind" in r for r in rows(tmp_path / "c"))  # the "leave it alone" check
+
+
+def test_low_sigma_share_draws_plain_gaussian_noise_of_low_level(folders, tmp_path):
+    from argparse import Namespace
+
+    from models.training.restore_data import corrupt
+
+    clean = np.full((64, 32, 32, 3), 0.5, np.float32)  # mid-grey: no clipping, so the residual is the noise
+    recipe = dict(max_sigma=50.0, blind_prob=0.0, clean_share=0.0, low_sigma_max=20.0)
+    off = corrupt("denoise", clean, np.random.default_rng(3), Namespace(**recipe, low_sigma_share=0.0))
+    low = corrupt("denoise", clean, np.random.default_rng(3), Namespace(**recipe, low_sigma_share=1.0))
+    assert off.aux.max() > 20.0  # the mixture reaches sigma 50 (and beyond, as an impulse noise's level)
+    assert float(low.aux.min()) >= 0 and float(low.aux.max()) <= 20.0  # the given level: the drawn sigma
+    residual = (low.inp - low.target).permute(0, 2, 3, 1).reshape(64, -1).std(1).numpy() * 255
+    assert np.allclose(residual, low.aux.numpy(), atol=0.6)  # Gaussian of that sigma (8-bit quantised)
+
+    assert train("denoise", tmp_path / "l", folders, "--steps", "2", "--low-sigma-share", "0.4",
+                 "--export", str(tmp_path / "w"), "--model-id", "denoise-low") == 0
+    stage = json.loads((tmp_path / "w" / "denoise-low.json").read_text())["training"]["stages"][-1]
+    assert (stage["low_sigma_share"], stage["low_sigma_max"]) == (0.4, 25.0)
 
 
 def test_dead_leaves_replace_the_given_share_of_patches_and_are_off_by_default():
