@@ -198,9 +198,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "(0 = off, how denoise up to 0.4.0 trained)")
     t.add_argument("--low-sigma-share", type=_share, default=0.0,
                    help="denoise: share of patches given plain Gaussian noise of sigma uniform in 0-LOW_SIGMA_MAX "
-                        "instead of the mixture. The Charbonnier loss of a sigma-50 patch outweighs a sigma-15 "
-                        "one's several times, and the mixture has few of the latter (0 = off, how denoise up to "
-                        "0.8.0 trained)")
+                        "instead of the mixture, whose half of Gaussian patches spreads over 0-MAX_SIGMA and so has few "
+                        "at the low levels where fine texture survives (0 = off, how denoise up to 0.8.0 trained)")
     t.add_argument("--low-sigma-max", type=float, default=25.0, help="denoise: see --low-sigma-share")
     t.add_argument("--blind-prob", type=float, default=0.5, help="denoise: share of images without a noise level")
     t.add_argument("--max-coverage", type=float, default=0.4, help="inpaint: largest hole fraction")
