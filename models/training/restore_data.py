@@ -133,7 +133,7 @@ def corrupt(task: str, clean: np.ndarray, rng: np.random.Generator, args: argpar
                 noisy[k], spec = clean[k], degrade.NoiseSpec("clean", 0.0, 0.0)
             elif args.low_sigma_share and rng.random() < args.low_sigma_share:
                 # Low Gaussian noise is where the fine texture survives, and the mixture's half of Gaussian
-                # patches spreads over 0-50; no extra draw when the share is 0 (older recipes replay unchanged)
+                # patches spreads over 0-max_sigma; no extra draw when the share is 0 (older recipes replay unchanged)
                 s = float(rng.uniform(0, args.low_sigma_max))
                 noisy[k] = degrade.gaussian_noise(clean[k], s, rng)
                 spec = degrade.NoiseSpec("gaussian", s, degrade.noise_level(noisy[k], clean[k]))
