@@ -97,6 +97,15 @@ def denoise(net: torch.nn.Module, rgb: np.ndarray, *, sigma: float | None, devic
     photo first (`estimate_noise_level`), or with estimate=False left to the network alone (one pass, the blind
     mode up to 0.10.0's benchmark). ensemble: average the 8 orientations (`self_ensemble`) of the denoising pass;
     tiles: (tile side, overlap)."""
+    return denoise_with_level(net, rgb, sigma=sigma, device=device, ensemble=ensemble, tiles=tiles,
+                              estimate=estimate, on_progress=on_progress)[0]
+
+
+def denoise_with_level(net: torch.nn.Module, rgb: np.ndarray, *, sigma: float | None,
+                       device: torch.device | str = "cpu", ensemble: bool = False,
+                       tiles: tuple[int, int] = (DENOISE_TILE, DENOISE_OVERLAP), estimate: bool = True,
+                       on_progress: Progress = _quiet) -> tuple[np.ndarray, float | None]:
+    """`denoise`, and the level it denoised with: the sigma given, the one estimated, or None (one blind pass)."""
     if sigma is None and estimate:
         h, w = rgb.shape[:2]
         sampled = sum((y1 - y0) * (x1 - x0) for y0, y1, x0, x1 in _estimate_windows(h, w))
@@ -105,8 +114,9 @@ def denoise(net: torch.nn.Module, rgb: np.ndarray, *, sigma: float | None, devic
         report = on_progress
         on_progress = lambda f: report(share + (1 - share) * f)  # noqa: E731 - the second pass's share
     fn = _maybe_ensemble(lambda t: net(t, sigma), ensemble)
-    return run_tiled(fn, rgb, tile=tiles[0], overlap=tiles[1], multiple=net.cfg.multiple, device=device,
-                     on_progress=on_progress).clip(0, 1)
+    out = run_tiled(fn, rgb, tile=tiles[0], overlap=tiles[1], multiple=net.cfg.multiple, device=device,
+                    on_progress=on_progress).clip(0, 1)
+    return out, sigma
 
 
 def detect(net: torch.nn.Module, rgb: np.ndarray, *, threshold: float = 0.5, device: torch.device | str = "cpu",

@@ -7,7 +7,7 @@ person can edit it and run again. The CLI (`atelier restore`) calls `restore_pho
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 
 import numpy as np
 
@@ -42,10 +42,15 @@ def _stage(on_progress: Progress, start: float, end: float) -> Progress:
     return lambda f: on_progress(start + (end - start) * f)
 
 
+class Restored(NamedTuple):
+    image: np.ndarray  # repaired RGB (H, W, 3) in [0, 1]
+    mask: np.ndarray | None  # the damage mask auto used, else None
+    noise_level: float | None  # the level the denoiser ran with (estimated when blind), or None: no denoising
+
+
 def restore_photo(task: str, photo: Photo, mask: np.ndarray | None, *, sigma: float | None,
                   nets: dict[str, LoadedModel], quality: str = "standard", on_progress: Progress = lambda f: None,
-                  ) -> tuple[np.ndarray, np.ndarray | None]:
-    """-> (repaired RGB (H, W, 3) in [0, 1], the damage mask used by auto or None)."""
+                  ) -> Restored:
     from models import restore
 
     if quality not in QUALITIES:
@@ -54,14 +59,15 @@ def restore_photo(task: str, photo: Photo, mask: np.ndarray | None, *, sigma: fl
     rgb = photo.rgb
     if task == "denoise":
         net = nets["denoise"]
-        return restore.denoise(net.net, rgb, sigma=sigma, device=net.device, ensemble=ensemble,
-                               on_progress=on_progress), None
+        result, level = restore.denoise_with_level(net.net, rgb, sigma=sigma, device=net.device, ensemble=ensemble,
+                                                   on_progress=on_progress)
+        return Restored(result, None, level)
     if task == "inpaint":
         if mask is None or not mask.any():
             raise BadInput("Inpainting needs a mask that marks the areas to fill in white.")
         net = nets["inpaint"]
-        return restore.inpaint(net.net, rgb, mask, device=net.device, ensemble=ensemble,
-                               on_progress=on_progress), None
+        return Restored(restore.inpaint(net.net, rgb, mask, device=net.device, ensemble=ensemble,
+                                        on_progress=on_progress), None, None)
     if task != "auto":
         raise BadInput(f"Unknown task {task!r}; choose one of {', '.join(TASKS)}.")
     if mask is None:
@@ -72,15 +78,22 @@ def restore_photo(task: str, photo: Photo, mask: np.ndarray | None, *, sigma: fl
     filled = restore.inpaint(inp.net, rgb, mask, device=inp.device, ensemble=ensemble,
                              on_progress=_stage(on_progress, 0.3, 0.7)) if mask.any() else rgb
     den = nets["denoise"]
-    result = restore.denoise(den.net, filled, sigma=sigma, device=den.device, ensemble=ensemble,
-                             on_progress=_stage(on_progress, 0.7, 1.0))
-    return result, mask
+    result, level = restore.denoise_with_level(den.net, filled, sigma=sigma, device=den.device, ensemble=ensemble,
+                                               on_progress=_stage(on_progress, 0.7, 1.0))
+    return Restored(result, mask, level)
 
 
 def provenance_for(task: str, nets: dict[str, LoadedModel], *, sigma: float | None, image_sha256: str | None,
-                   mask_sha256: str | None, quality: str = "standard") -> dict[str, Any]:
-    return {"kind": "restore", "task": task, "sigma": sigma, "quality": quality, "image_sha256": image_sha256,
+                   mask_sha256: str | None, quality: str = "standard", noise_level: float | None = None
+                   ) -> dict[str, Any]:
+    """What the PNG's metadata records. sigma is the user's option (None = blind); noise_level, when the blind
+    denoiser estimated one, is what it read off the photo: a user can give it back as sigma to set the strength
+    relative to it, and the same options reproduce the same result either way."""
+    prov = {"kind": "restore", "task": task, "sigma": sigma, "quality": quality, "image_sha256": image_sha256,
             "mask_sha256": mask_sha256, "models": {m: n.info.version for m, n in nets.items()}}
+    if sigma is None and noise_level is not None:
+        prov["estimated_sigma"] = round(noise_level, 2)
+    return prov
 
 
 def encode_mask(mask: np.ndarray, provenance: dict[str, Any]) -> bytes:
@@ -97,10 +110,10 @@ def run_restore_job(record: JobRecord, *, store: Store, models: ModelCache, on_p
         mask = decode_mask(_input(store, params["mask"]), size=photo.size, max_pixels=WORKER_MAX_PIXELS)
     nets = {model_id: models.get(model_id) for model_id in TASK_MODELS[task]}
     quality = params.get("quality", "standard")  # jobs queued before the option existed ran one pass
+    result, used_mask, level = restore_photo(task, photo, mask, sigma=params.get("sigma"), nets=nets,
+                                             quality=quality, on_progress=on_progress)
     provenance = provenance_for(task, nets, sigma=params.get("sigma"), image_sha256=params["image"],
-                                mask_sha256=params.get("mask"), quality=quality)
-    result, used_mask = restore_photo(task, photo, mask, sigma=params.get("sigma"), nets=nets, quality=quality,
-                                      on_progress=on_progress)
+                                mask_sha256=params.get("mask"), quality=quality, noise_level=level)
     png = encode_photo(photo, result, provenance)
     outputs = [(ImageInfo(index=0, label="result"), png)]
     if task == "auto" and used_mask is not None:

@@ -55,7 +55,18 @@ def test_denoise_keeps_size_and_records_provenance(client):
         assert img.size == (56, 40) and img.mode == "RGB"
     meta = read_provenance(png)
     assert meta["task"] == "denoise" and meta["sigma"] == 25.0 and meta["models"] == {"denoise": "0.0.1-test"}
-    assert meta["quality"] == "standard"
+    assert meta["quality"] == "standard" and "estimated_sigma" not in meta  # a level given: nothing estimated
+
+
+def test_blind_denoise_records_the_level_it_estimated(client):
+    """Blind = a first pass reads the noise level, the second denoises with it (models/restore.py); the level read
+    is in the metadata, and giving it back as sigma reproduces the result."""
+    blind = result_of(client, restore(client, encode(PHOTO), "denoise"))
+    meta = read_provenance(blind)
+    assert meta["sigma"] is None and meta["estimated_sigma"] > 0
+    again = result_of(client, restore(client, encode(PHOTO), "denoise", sigma=str(meta["estimated_sigma"])))
+    a, b = (np.asarray(Image.open(io.BytesIO(png))).astype(int) for png in (blind, again))
+    assert np.abs(a - b).max() <= 1  # the level is recorded rounded to 0.01
 
 
 def test_high_quality_is_recorded_and_cached_apart_from_standard(client):
