@@ -89,6 +89,8 @@ class ImageView(BaseModel):
     label: str | None = None
     t: float | None = Field(None, description="interpolate: the frame's position between the ends, 0..1")
     variation_seed: int | None = Field(None, description="variations: the seed of this image's noise")
+    noise_level: float | None = Field(None, description="restore: the noise level (0-255) the denoiser ran with; "
+                                      "read off the photo when blind")
     url: str
 
 

@@ -187,7 +187,8 @@ ANIMATED_KINDS = frozenset({"interpolate"})
 def job_view(record: JobRecord, base: str = "/api/v1/jobs") -> JobView:
     done = record.status == "succeeded"
     images = [ImageView(index=im.index, seed=im.seed, class_name=im.class_name, label=im.label, t=im.t,
-                        variation_seed=im.variation_seed, url=f"{base}/{record.id}/result/{im.index}")
+                        variation_seed=im.variation_seed, noise_level=im.noise_level,
+                        url=f"{base}/{record.id}/result/{im.index}")
               for im in record.images] if done else []
     return JobView(
         id=record.id, kind=record.kind, status=record.status, progress=record.progress,

@@ -29,6 +29,7 @@ class ImageInfo(BaseModel):
     label: str | None = None  # restore: "result" or "mask" (the detected damage of an auto repair)
     t: float | None = None  # interpolate: where this frame lies between the two ends, 0..1
     variation_seed: int | None = None  # variations: the seed of the noise this image was turned towards
+    noise_level: float | None = None  # restore: the level the denoiser ran with (0-255 scale; estimated when blind)
 
     model_config = {"populate_by_name": True}
 

@@ -92,7 +92,7 @@ def provenance_for(task: str, nets: dict[str, LoadedModel], *, sigma: float | No
     prov = {"kind": "restore", "task": task, "sigma": sigma, "quality": quality, "image_sha256": image_sha256,
             "mask_sha256": mask_sha256, "models": {m: n.info.version for m, n in nets.items()}}
     if sigma is None and noise_level is not None:
-        prov["estimated_sigma"] = round(noise_level, 2)
+        prov["estimated_sigma"] = round(noise_level, 2)  # as the job record's images[0].noise_level
     return prov
 
 
@@ -115,7 +115,8 @@ def run_restore_job(record: JobRecord, *, store: Store, models: ModelCache, on_p
     provenance = provenance_for(task, nets, sigma=params.get("sigma"), image_sha256=params["image"],
                                 mask_sha256=params.get("mask"), quality=quality, noise_level=level)
     png = encode_photo(photo, result, provenance)
-    outputs = [(ImageInfo(index=0, label="result"), png)]
+    shown_level = None if level is None else round(level, 2)
+    outputs = [(ImageInfo(index=0, label="result", noise_level=shown_level), png)]
     if task == "auto" and used_mask is not None:
         outputs.append((ImageInfo(index=1, label="mask"), encode_mask(used_mask, provenance)))
     return JobOutput(images=outputs, primary=png, device=str(next(iter(nets.values())).device))

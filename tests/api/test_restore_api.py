@@ -61,9 +61,14 @@ def test_denoise_keeps_size_and_records_provenance(client):
 def test_blind_denoise_records_the_level_it_estimated(client):
     """Blind = a first pass reads the noise level, the second denoises with it (models/restore.py); the level read
     is in the metadata, and giving it back as sigma reproduces the result."""
-    blind = result_of(client, restore(client, encode(PHOTO), "denoise"))
+    r = restore(client, encode(PHOTO), "denoise")
+    blind = result_of(client, r)
     meta = read_provenance(blind)
     assert meta["sigma"] is None and meta["estimated_sigma"] > 0
+    job = client.get(f"/api/v1/jobs/{r.json()['id']}").json()
+    assert job["images"][0]["noise_level"] == meta["estimated_sigma"]
+    cached = wait_done(client, restore(client, encode(PHOTO), "denoise").json()["id"])
+    assert cached["cache_hit"] and cached["images"][0]["noise_level"] == meta["estimated_sigma"]
     again = result_of(client, restore(client, encode(PHOTO), "denoise", sigma=str(meta["estimated_sigma"])))
     a, b = (np.asarray(Image.open(io.BytesIO(png))).astype(int) for png in (blind, again))
     assert np.abs(a - b).max() <= 1  # the level is recorded rounded to 0.01

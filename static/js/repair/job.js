@@ -144,7 +144,12 @@ async function showResult(job, run, { task, usedMask }) {
 function summaryText(job, task) {
   const p = job.params || {};
   const parts = [state.photo.name, `${state.photo.width}×${state.photo.height}`, TASK_NAMES[task]];
-  if (task !== "inpaint") parts.push(typeof p.sigma === "number" ? `strength ${p.sigma}` : "blind");
+  if (task !== "inpaint") {
+    // Blind: the denoiser read the noise level off the photo first; shown so a person can set the strength from it.
+    const level = ((job.images || [])[0] || {}).noise_level;
+    parts.push(typeof p.sigma === "number" ? `strength ${p.sigma}`
+      : typeof level === "number" ? `blind (noise level read as ${level.toFixed(1)})` : "blind");
+  }
   if (p.quality === "high") parts.push("high quality");
   if (job.cache_hit) parts.push("from cache");
   else if (typeof job.duration_ms === "number") {
