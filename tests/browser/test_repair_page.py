@@ -353,6 +353,20 @@ def test_denoise_with_a_set_strength(page: Page, photo: Path, screenshots: Path)
     page.screenshot(path=str(screenshots / "repair-denoise.png"), full_page=True)
 
 
+def test_blind_denoise_says_what_level_it_read_and_parks_the_slider_there(page: Page, photo: Path) -> None:
+    open_repair(page)
+    load_photo(page, photo)
+    choose_task(page, "Denoise")
+    job = submit_and_get_job(page)
+    assert job["params"]["sigma"] is None
+    level = job["images"][0]["noise_level"]
+    assert isinstance(level, float)
+    expect(page.locator("#results-summary")).to_contain_text(f"blind (noise level read as {level:.1f})")
+    # still blind, but the slider now starts from the level read
+    expect(page.locator("#sigma-value")).to_have_text("auto")
+    expect(page.get_by_label("Denoise strength")).to_have_value(str(round(min(level, 75))))
+
+
 def test_files_that_cannot_be_repaired_are_explained(page: Page, photo: Path, tmp_path: Path,
                                                      screenshots: Path) -> None:
     open_repair(page)

@@ -138,6 +138,11 @@ async function showResult(job, run, { task, usedMask }) {
   }
   els.maskDownload.hidden = !detected;
   els.summary.textContent = summaryText(job, task);
+  if (els.sigmaBlind.checked && typeof result.noise_level === "number") {
+    // The slider waits at the level blind mode read, so "a little less" or "a little more" starts from there.
+    els.sigma.value = String(Math.round(Math.min(result.noise_level, Number(els.sigma.max))));
+    showSigma();
+  }
   setStatus("succeeded", `Done.${note}`, 1);
 }
 
