@@ -21,8 +21,9 @@ from worker.store import Store
 
 Progress = Callable[[float], None]
 TASKS = ("denoise", "inpaint", "auto")
-# standard: one pass of each network. high: each network on the 8 flips and rotations of the photo, averaged
-# (models/restore.py: self_ensemble): about 8x the time for a measured gain (docs/BENCHMARKS.md#photo-repair).
+# standard: one pass of each network (blind denoising: a level-estimating pass first). high: each network on the 8
+# flips and rotations of the photo, averaged (models/restore.py: self_ensemble): 4-8x the time for a measured gain
+# (docs/BENCHMARKS.md#photo-repair).
 QUALITIES = ("standard", "high")
 # Which networks each task runs (model ids in the registry).
 TASK_MODELS: dict[str, tuple[str, ...]] = {

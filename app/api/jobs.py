@@ -80,7 +80,7 @@ def create_restore_job(
                                                                  "omitted = blind (estimated)")] = None,
     quality: Annotated[Literal["standard", "high"], Form(
         description="standard: one pass of each network; high: each network on the 8 flips and rotations of the "
-                    "photo, averaged — about 8x the time, measurably better (docs/BENCHMARKS.md)")] = "standard",
+                    "photo, averaged — 4-8x the time, measurably better (docs/BENCHMARKS.md)")] = "standard",
 ) -> JobCreated:
     """Queue a photo repair. The result is the repaired PNG (same bit depth, alpha and ICC profile as the
     upload); an auto repair also returns the detected damage mask as image 1."""

@@ -18,7 +18,7 @@ corrupted with fixed seeds. Rows, side by side:
               time of a 24-megapixel photo (models/evaluation/restore_tiling.py)
 
 Each task also has a row for quality=high (every network on the 8 flips and rotations, averaged: the
-self-ensemble of models/restore.py), which the service offers at about 8x the time; the bars are judged on the
+self-ensemble of models/restore.py), which the service offers at 4-8x the time; the bars are judged on the
 default (standard quality: blind denoising being the level-estimating pass, then the denoising one).
 
 It writes the `## Photo repair` section of docs/BENCHMARKS.md, the measured metrics into the manifests and

@@ -332,7 +332,7 @@ def test_denoise_with_a_set_strength(page: Page, photo: Path, screenshots: Path)
     expect(page.get_by_label("Estimate from the photo (blind)")).not_to_be_checked()
     expect(page.locator("#submit")).to_have_text("Denoise")
     # High quality: the 8 orientations averaged.
-    quality = page.get_by_label("High quality (about 8× slower)")
+    quality = page.get_by_label("High quality (4–8× slower)")
     expect(quality).not_to_be_checked()
     quality.check()
 
@@ -659,7 +659,7 @@ def test_open_a_job_to_edit_and_rerun(page: Page, photo: Path) -> None:
     expect(page.get_by_role("radio", name=re.compile("Auto repair"))).to_be_checked()
     expect(page.get_by_label("Estimate from the photo (blind)")).not_to_be_checked()
     expect(page.locator("#sigma-value")).to_have_text("20")
-    expect(page.get_by_label("High quality (about 8× slower)")).to_be_checked()
+    expect(page.get_by_label("High quality (4–8× slower)")).to_be_checked()
     assert painted(page) == 121 * 61
     assert page.evaluate(PAINTED_AT, [150, 100]) and not page.evaluate(PAINTED_AT, [300, 100])
     expect(page.get_by_role("slider", name="Before and after divider")).to_be_visible()
