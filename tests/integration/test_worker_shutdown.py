@@ -89,7 +89,12 @@ def test_sigterm_hands_a_training_job_back_to_resume_on_the_next_worker(cluster_
         assert RedisStore(train_settings, ttl_seconds=60).get_job(job_id).attempts == 1  # one run to the end
         assert f"job {job_id}: resuming training at step {kept} of {STEPS}" in cluster.log("second")
         assert not r.exists(f"atelier:blob:train-{job_id}/checkpoint")
-        assert r.llen(LONG_QUEUE) == 0 and r.hlen("unacked") == 0
+        assert r.llen(LONG_QUEUE) == 0
+        # The job's record says succeeded before the task returns; Celery acks (acks_late) just after it: allow that.
+        deadline = time.monotonic() + 15
+        while r.hlen("unacked") and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert r.hlen("unacked") == 0
 
 
 # With these pools the job runs in the worker's main process: the SIGTERM handler's flag reaches its thread directly.
