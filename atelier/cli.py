@@ -212,10 +212,10 @@ def _restore(args: argparse.Namespace) -> int:
         mask_path = args.mask if args.mask else (_matching_mask(args.mask_dir, path) if args.mask_dir else None)
         mask = decode_mask(mask_path.read_bytes(), size=photo.size, max_pixels=settings.max_pixels) \
             if mask_path else None
-        result, used, level = restore_photo(args.task, photo, mask, sigma=args.sigma, nets=nets,
-                                            quality=args.quality)
+        restored = restore_photo(args.task, photo, mask, sigma=args.sigma, nets=nets, quality=args.quality)
+        result, used = restored.image, restored.mask
         prov = provenance_for(args.task, nets, sigma=args.sigma, image_sha256=None, mask_sha256=None,
-                              quality=args.quality, noise_level=level)
+                              quality=args.quality, noise_level=restored.shown_level)
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_bytes(encode_photo(photo, result, prov))
         if args.save_mask and used is not None:

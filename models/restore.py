@@ -73,15 +73,15 @@ def estimate_noise_level(net: torch.nn.Module, rgb: np.ndarray, *, device: torch
     about a megapixel of it (`_estimate_windows`); always with the default tiles, so tiling a photo differently
     changes only the second pass."""
     windows = _estimate_windows(*rgb.shape[:2])
-    residuals = []
+    removed, denoised = [], []
     for i, (y0, y1, x0, x1) in enumerate(windows):
         crop = rgb[y0:y1, x0:x1]
         blind = run_tiled(lambda t: net(t, None), crop, tile=DENOISE_TILE, overlap=DENOISE_OVERLAP,
                           multiple=net.cfg.multiple, device=device,
                           on_progress=lambda f, i=i: on_progress((i + f) / len(windows))).clip(0, 1)
-        residuals.append((crop - blind, blind))
-    removed = np.concatenate([r.ravel() for r, _ in residuals])
-    denoised = np.concatenate([b.ravel() for _, b in residuals])
+        removed.append((crop - blind).ravel())
+        denoised.append(blind.ravel())
+    removed, denoised = np.concatenate(removed), np.concatenate(denoised)
     level = float(np.sqrt(np.mean(np.square(removed, dtype=np.float64))))
     margin = min(ESTIMATE_CLIP_MARGIN * level, 0.45)
     unclipped = (denoised > margin) & (denoised < 1 - margin)

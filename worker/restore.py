@@ -48,6 +48,11 @@ class Restored(NamedTuple):
     mask: np.ndarray | None  # the damage mask auto used, else None
     noise_level: float | None  # the level the denoiser ran with (estimated when blind), or None: no denoising
 
+    @property
+    def shown_level(self) -> float | None:
+        """noise_level as the PNG's metadata and the job record show it."""
+        return None if self.noise_level is None else round(self.noise_level, 2)
+
 
 def restore_photo(task: str, photo: Photo, mask: np.ndarray | None, *, sigma: float | None,
                   nets: dict[str, LoadedModel], quality: str = "standard", on_progress: Progress = lambda f: None,
@@ -93,7 +98,7 @@ def provenance_for(task: str, nets: dict[str, LoadedModel], *, sigma: float | No
     prov = {"kind": "restore", "task": task, "sigma": sigma, "quality": quality, "image_sha256": image_sha256,
             "mask_sha256": mask_sha256, "models": {m: n.info.version for m, n in nets.items()}}
     if sigma is None and noise_level is not None:
-        prov["estimated_sigma"] = round(noise_level, 2)  # as the job record's images[0].noise_level
+        prov["estimated_sigma"] = noise_level
     return prov
 
 
@@ -111,13 +116,13 @@ def run_restore_job(record: JobRecord, *, store: Store, models: ModelCache, on_p
         mask = decode_mask(_input(store, params["mask"]), size=photo.size, max_pixels=WORKER_MAX_PIXELS)
     nets = {model_id: models.get(model_id) for model_id in TASK_MODELS[task]}
     quality = params.get("quality", "standard")  # jobs queued before the option existed ran one pass
-    result, used_mask, level = restore_photo(task, photo, mask, sigma=params.get("sigma"), nets=nets,
-                                             quality=quality, on_progress=on_progress)
+    restored = restore_photo(task, photo, mask, sigma=params.get("sigma"), nets=nets, quality=quality,
+                             on_progress=on_progress)
+    result, used_mask = restored.image, restored.mask
     provenance = provenance_for(task, nets, sigma=params.get("sigma"), image_sha256=params["image"],
-                                mask_sha256=params.get("mask"), quality=quality, noise_level=level)
+                                mask_sha256=params.get("mask"), quality=quality, noise_level=restored.shown_level)
     png = encode_photo(photo, result, provenance)
-    shown_level = None if level is None else round(level, 2)
-    outputs = [(ImageInfo(index=0, label="result", noise_level=shown_level), png)]
+    outputs = [(ImageInfo(index=0, label="result", noise_level=restored.shown_level), png)]
     if task == "auto" and used_mask is not None:
         outputs.append((ImageInfo(index=1, label="mask"), encode_mask(used_mask, provenance)))
     return JobOutput(images=outputs, primary=png, device=str(next(iter(nets.values())).device))

@@ -339,7 +339,8 @@ def render(results: dict[str, Any], args: argparse.Namespace, ours: Ours, names:
         ours_for = {"CBM3D": "ours denoise", "OpenCV NLM": "ours denoise", "OpenCV TELEA": "ours inpaint",
                     "biharmonic": "ours inpaint", "ours: smooth prefill": "ours inpaint",
                     "top-hat + TELEA + NLM": "ours auto", "ours denoise (high quality)": "ours denoise",
-                    "ours denoise (blind, one pass)": "ours denoise", "ours inpaint (high quality)": "ours inpaint", "ours auto (high quality)": "ours auto"}
+                    "ours denoise (blind, one pass)": "ours denoise", "ours inpaint (high quality)": "ours inpaint",
+                    "ours auto (high quality)": "ours auto"}
         parts += ["### Speed (seconds per megapixel, this CPU)", "", markdown_table(
             ["method", "s/MP", "time relative to ours"],
             [[k, f"{v:.2f}", f"{v / speed[ours_for[k]]:.2f}x" if k in ours_for else "1x"] for k, v in speed.items()]),

@@ -18,6 +18,7 @@ import redis
 from fastapi.testclient import TestClient
 
 from app.main import create_app
+from tests.conftest import wait_until
 from tests.integration.test_distributed import start_slow_job
 from tests.integration.test_train_distributed import status, wait_job
 from tests.train_data import FAST_TRAIN_ENV, art_zip
@@ -91,10 +92,7 @@ def test_sigterm_hands_a_training_job_back_to_resume_on_the_next_worker(cluster_
         assert not r.exists(f"atelier:blob:train-{job_id}/checkpoint")
         assert r.llen(LONG_QUEUE) == 0
         # The job's record says succeeded before the task returns; Celery acks (acks_late) just after it: allow that.
-        deadline = time.monotonic() + 15
-        while r.hlen("unacked") and time.monotonic() < deadline:
-            time.sleep(0.2)
-        assert r.hlen("unacked") == 0
+        wait_until(lambda: r.hlen("unacked") == 0, timeout=15, what="the worker's late ack")
 
 
 # With these pools the job runs in the worker's main process: the SIGTERM handler's flag reaches its thread directly.

@@ -137,7 +137,7 @@ async function showResult(job, run, { task, usedMask }) {
     els.maskDownload.download = `${name}-${task}-mask.png`;
   }
   els.maskDownload.hidden = !detected;
-  els.summary.textContent = summaryText(job, task);
+  els.summary.textContent = summaryText(job, task, result.noise_level);
   if (els.sigmaBlind.checked && typeof result.noise_level === "number") {
     // The slider waits at the level blind mode read, so "a little less" or "a little more" starts from there.
     els.sigma.value = String(Math.round(Math.min(result.noise_level, Number(els.sigma.max))));
@@ -146,12 +146,11 @@ async function showResult(job, run, { task, usedMask }) {
   setStatus("succeeded", `Done.${note}`, 1);
 }
 
-function summaryText(job, task) {
+function summaryText(job, task, level) {
   const p = job.params || {};
   const parts = [state.photo.name, `${state.photo.width}×${state.photo.height}`, TASK_NAMES[task]];
   if (task !== "inpaint") {
     // Blind: the denoiser read the noise level off the photo first; shown so a person can set the strength from it.
-    const level = ((job.images || [])[0] || {}).noise_level;
     parts.push(typeof p.sigma === "number" ? `strength ${p.sigma}`
       : typeof level === "number" ? `blind (noise level read as ${level.toFixed(1)})` : "blind");
   }
